@@ -1,0 +1,201 @@
+//! The options of the three attributes, parsed into one typed model with spans kept for
+//! errors.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::spanned::Spanned;
+use syn::{Expr, ExprArray, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Result, UnOp};
+
+use crate::names;
+
+/// Which attribute is being parsed; each accepts its own set of options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Attr {
+    Metric,
+    Counted,
+    Timed,
+}
+
+impl Attr {
+    fn options(self) -> &'static [&'static str] {
+        match self {
+            Attr::Metric => &["name", "help", "unit", "labels", "crate"],
+            Attr::Counted => &["name", "help", "labels", "crate"],
+            Attr::Timed => &["name", "help", "labels", "buckets", "crate"],
+        }
+    }
+
+    /// Labels the attribute's own family uses, which `labels(...)` may not redefine.
+    fn reserved_labels(self) -> &'static [&'static str] {
+        match self {
+            Attr::Metric => &[],
+            Attr::Counted => &["function", "module", "result"],
+            Attr::Timed => &["function", "module"],
+        }
+    }
+}
+
+/// Parsed options.
+#[derive(Default)]
+pub struct Args {
+    pub name: Option<LitStr>,
+    pub help: Option<LitStr>,
+    pub unit: Option<(LitStr, String)>,
+    pub labels: Vec<(Ident, LitStr)>,
+    pub buckets: Option<Vec<f64>>,
+    pub krate: Option<Path>,
+}
+
+impl Args {
+    pub fn parse(attr: Attr, tokens: TokenStream) -> Result<Self> {
+        let mut args = Args::default();
+        let parser = syn::meta::parser(|meta| args.option(attr, &meta));
+        parser.parse2(tokens)?;
+        Ok(args)
+    }
+
+    fn option(&mut self, attr: Attr, meta: &ParseNestedMeta) -> Result<()> {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        if !attr.options().contains(&key.as_str()) {
+            return Err(meta.error(format!(
+                "unknown option; expected one of: {}",
+                attr.options().join(", ")
+            )));
+        }
+        let duplicate = || meta.error(format!("duplicate option `{key}`"));
+        match key.as_str() {
+            "name" => {
+                if self.name.is_some() {
+                    return Err(duplicate());
+                }
+                let lit: LitStr = meta.value()?.parse()?;
+                names::check_metric_name(&lit.value(), lit.span())?;
+                self.name = Some(lit);
+            }
+            "help" => {
+                if self.help.is_some() {
+                    return Err(duplicate());
+                }
+                self.help = Some(meta.value()?.parse()?);
+            }
+            "unit" => {
+                if self.unit.is_some() {
+                    return Err(duplicate());
+                }
+                let lit: LitStr = meta.value()?.parse()?;
+                let unit = names::check_unit(&lit)?;
+                self.unit = Some((lit, unit));
+            }
+            "labels" => {
+                if !self.labels.is_empty() {
+                    return Err(duplicate());
+                }
+                meta.parse_nested_meta(|label| {
+                    let Some(key) = label.path.get_ident().cloned() else {
+                        return Err(label.error("expected a label name such as `region`"));
+                    };
+                    names::check_label_name(&key.to_string(), key.span(), attr.reserved_labels())?;
+                    if self.labels.iter().any(|(k, _)| *k == key) {
+                        return Err(label.error(format!("duplicate label `{key}`")));
+                    }
+                    let value: LitStr = label.value()?.parse()?;
+                    self.labels.push((key, value));
+                    Ok(())
+                })?;
+            }
+            "buckets" => {
+                if self.buckets.is_some() {
+                    return Err(duplicate());
+                }
+                let array: ExprArray = meta.value()?.parse()?;
+                self.buckets = Some(buckets(&array)?);
+            }
+            "crate" => {
+                if self.krate.is_some() {
+                    return Err(duplicate());
+                }
+                self.krate = Some(meta.value()?.parse()?);
+            }
+            _ => unreachable!("checked against the option list"),
+        }
+        Ok(())
+    }
+
+    /// The path to the runtime's private module.
+    pub fn private(&self) -> TokenStream {
+        match &self.krate {
+            Some(path) => quote!(#path::__private),
+            None => quote!(::meterbox::__private),
+        }
+    }
+
+    /// `("k", "v"), …` for the labels option.
+    pub fn label_pairs(&self) -> Vec<TokenStream> {
+        self.labels
+            .iter()
+            .map(|(k, v)| {
+                let k = k.to_string();
+                quote!((#k, #v))
+            })
+            .collect()
+    }
+}
+
+fn number(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Float(f), ..
+        }) => f.base10_parse().ok(),
+        Expr::Lit(ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        Expr::Unary(ExprUnary {
+            op: UnOp::Neg(_),
+            expr,
+            ..
+        }) => number(expr).map(|v| -v),
+        _ => None,
+    }
+}
+
+/// Bucket bounds: number literals, strictly increasing, at most the histogram's capacity.
+fn buckets(array: &ExprArray) -> Result<Vec<f64>> {
+    const MAX: usize = 40;
+    if array.elems.is_empty() {
+        return Err(syn::Error::new_spanned(
+            array,
+            "`buckets` needs at least one bound",
+        ));
+    }
+    if array.elems.len() > MAX {
+        return Err(syn::Error::new_spanned(
+            array,
+            format!("`buckets` takes at most {MAX} bounds"),
+        ));
+    }
+    let mut out: Vec<f64> = Vec::new();
+    for elem in &array.elems {
+        let Some(v) = number(elem) else {
+            return Err(syn::Error::new(
+                elem.span(),
+                "expected a number literal such as `0.25`",
+            ));
+        };
+        if let Some(&prev) = out.last() {
+            if v <= prev {
+                return Err(syn::Error::new(
+                    elem.span(),
+                    format!("bucket bounds must be strictly increasing: {v} follows {prev}"),
+                ));
+            }
+        }
+        out.push(v);
+    }
+    Ok(out)
+}

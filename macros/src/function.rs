@@ -1,0 +1,173 @@
+//! What the function attributes accept: a function or method (parsed down to its signature,
+//! with the body kept as raw tokens so that a half-typed body gets rustc's own error), or an
+//! impl block, whose methods are each instrumented as `Type::method`.
+
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{quote, ToTokens};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Attribute, Error, ImplItem, Item, ItemImpl, Result, Signature, Token, Type, Visibility};
+
+use crate::wrap::{self, Instrument};
+
+/// A function with its body as an unparsed brace group.
+pub struct FnItem {
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    pub defaultness: Option<Token![default]>,
+    pub sig: Signature,
+    pub body: Option<Group>,
+}
+
+impl Parse for FnItem {
+    fn parse(input: ParseStream) -> Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let defaultness = input.parse()?;
+        let sig = input.parse()?;
+        let body = if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            None
+        } else {
+            match input.parse::<TokenTree>()? {
+                TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => Some(g),
+                other => return Err(Error::new(other.span(), "expected a function body")),
+            }
+        };
+        Ok(FnItem {
+            attrs,
+            vis,
+            defaultness,
+            sig,
+            body,
+        })
+    }
+}
+
+/// The token that names what kind of item this is, to point errors at.
+pub fn keyword_span(item: &Item) -> Span {
+    match item {
+        Item::Struct(i) => i.struct_token.span,
+        Item::Enum(i) => i.enum_token.span,
+        Item::Union(i) => i.union_token.span,
+        Item::Trait(i) => i.trait_token.span,
+        Item::Const(i) => i.const_token.span,
+        Item::Static(i) => i.static_token.span,
+        Item::Fn(i) => i.sig.fn_token.span,
+        Item::Type(i) => i.type_token.span,
+        Item::Mod(i) => i.mod_token.span,
+        Item::Use(i) => i.use_token.span,
+        Item::Impl(i) => i.impl_token.span,
+        other => other.span(),
+    }
+}
+
+/// Expands `#[counted]` or `#[timed]` on whatever it was put on.
+pub fn expand(inst: &Instrument, input: TokenStream) -> Result<TokenStream> {
+    if let Ok(item) = syn::parse2::<FnItem>(input.clone()) {
+        let label = item.sig.ident.unraw().to_string();
+        return expand_fn(inst, item, &label);
+    }
+    match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Impl(block)) => expand_impl(inst, block),
+        Ok(item) => Err(Error::new(
+            keyword_span(&item),
+            format!(
+                "#[{}] applies to functions, methods and impl blocks",
+                inst.attr_name()
+            ),
+        )),
+        // Not parseable at all: hand it back untouched and let rustc report the syntax error.
+        Err(_) => Ok(input),
+    }
+}
+
+fn expand_fn(inst: &Instrument, item: FnItem, label: &str) -> Result<TokenStream> {
+    if let Some(constness) = &item.sig.constness {
+        return Err(Error::new(
+            constness.span,
+            format!(
+                "#[{}] cannot instrument a `const fn`: metrics are updated at run time",
+                inst.attr_name()
+            ),
+        ));
+    }
+    let Some(body) = item.body else {
+        return Err(Error::new(
+            item.sig.ident.span(),
+            format!(
+                "#[{}] needs a function body; put it on the implementations of this method, \
+                 or give the method a default body",
+                inst.attr_name()
+            ),
+        ));
+    };
+    let FnItem {
+        attrs,
+        vis,
+        defaultness,
+        sig,
+        ..
+    } = item;
+    let body = wrap::body(inst, &attrs, &sig, label, body);
+    Ok(quote! {
+        #(#attrs)* #vis #defaultness #sig #body
+    })
+}
+
+fn expand_impl(inst: &Instrument, mut block: ItemImpl) -> Result<TokenStream> {
+    let ty = type_label(&block.self_ty);
+    for item in &mut block.items {
+        let ImplItem::Fn(method) = item else { continue };
+        // A const method cannot be instrumented; on a whole impl block it is left as it is.
+        if method.sig.constness.is_some() {
+            continue;
+        }
+        let label = format!("{ty}::{}", method.sig.ident.unraw());
+        let fn_item = FnItem {
+            attrs: std::mem::take(&mut method.attrs),
+            vis: method.vis.clone(),
+            defaultness: method.defaultness,
+            sig: method.sig.clone(),
+            body: Some(Group::new(
+                Delimiter::Brace,
+                method
+                    .block
+                    .stmts
+                    .iter()
+                    .map(ToTokens::to_token_stream)
+                    .collect(),
+            )),
+        };
+        let expanded = expand_fn(inst, fn_item, &label)?;
+        *item = ImplItem::Verbatim(expanded);
+    }
+    Ok(block.into_token_stream())
+}
+
+/// `Repo` for `Repo<T>` or `crate::db::Repo`; the written form for anything else.
+fn type_label(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.unraw().to_string())
+            .unwrap_or_default(),
+        Type::Reference(r) => type_label(&r.elem),
+        Type::Group(g) => type_label(&g.elem),
+        Type::Paren(p) => type_label(&p.elem),
+        other => other.to_token_stream().to_string().replace(' ', ""),
+    }
+}
+
+trait Unraw {
+    fn unraw(&self) -> String;
+}
+
+impl Unraw for syn::Ident {
+    fn unraw(&self) -> String {
+        let s = self.to_string();
+        s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+    }
+}

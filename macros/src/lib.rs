@@ -1,0 +1,54 @@
+//! Attribute macros of [meterbox](https://docs.rs/meterbox). Use them through the `meterbox`
+//! crate, which re-exports them; generated code reaches the runtime through
+//! `::meterbox::__private` (or `crate = path` for a facade).
+
+mod args;
+mod descriptor;
+mod function;
+mod metric;
+mod names;
+mod wrap;
+
+use proc_macro::TokenStream;
+
+use args::{Args, Attr};
+use wrap::Instrument;
+
+/// Registers a `static` metric. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn metric(args: TokenStream, input: TokenStream) -> TokenStream {
+    let input2: proc_macro2::TokenStream = input.into();
+    match metric::expand(args.into(), input2.clone()) {
+        Ok(out) => out.into(),
+        Err(err) => with_error(err, input2),
+    }
+}
+
+/// Counts calls by outcome into `function_calls_total`. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn counted(args: TokenStream, input: TokenStream) -> TokenStream {
+    instrument(Attr::Counted, args, input)
+}
+
+/// Records call durations into `function_duration_seconds`. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn timed(args: TokenStream, input: TokenStream) -> TokenStream {
+    instrument(Attr::Timed, args, input)
+}
+
+fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
+    let input: proc_macro2::TokenStream = input.into();
+    let result = Args::parse(attr, args.into())
+        .and_then(|args| function::expand(&Instrument::new(attr, args), input.clone()));
+    match result {
+        Ok(out) => out.into(),
+        Err(err) => with_error(err, input),
+    }
+}
+
+/// The error, and the item unchanged so that nothing else fails because of it: the user
+/// sees exactly one error.
+fn with_error(err: syn::Error, input: proc_macro2::TokenStream) -> TokenStream {
+    let err = err.into_compile_error();
+    quote::quote!(#err #input).into()
+}

@@ -1,0 +1,131 @@
+//! Compile-time checks of names against the Prometheus data model, and the naming
+//! conventions applied to them (unit suffix, `_total` on counters).
+
+use proc_macro2::Span;
+use syn::{Error, LitStr, Result};
+
+/// `[a-zA-Z_:][a-zA-Z0-9_:]*`
+pub fn check_metric_name(name: &str, span: Span) -> Result<()> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+    if !valid {
+        return Err(Error::new(
+            span,
+            format!(
+                "invalid metric name `{name}`: use ASCII letters, digits, `_` and `:`, \
+                 not starting with a digit"
+            ),
+        ));
+    }
+    for suffix in ["_bucket", "_sum", "_count", "_created"] {
+        if name.ends_with(suffix) {
+            return Err(Error::new(
+                span,
+                format!("invalid metric name `{name}`: the suffix `{suffix}` is reserved for histogram series"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__`, and none of the names the formats or
+/// the function families use themselves.
+pub fn check_label_name(name: &str, span: Span, reserved: &[&str]) -> Result<()> {
+    let mut chars = name.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(Error::new(
+            span,
+            format!(
+                "invalid label name `{name}`: use ASCII letters, digits and `_`, \
+                 not starting with a digit"
+            ),
+        ));
+    }
+    if name.starts_with("__") {
+        return Err(Error::new(
+            span,
+            format!("invalid label name `{name}`: names starting with `__` are reserved"),
+        ));
+    }
+    if name == "le" || name == "quantile" || reserved.contains(&name) {
+        return Err(Error::new(
+            span,
+            format!("label name `{name}` is reserved here"),
+        ));
+    }
+    Ok(())
+}
+
+/// Units are base units, lower case, as Prometheus recommends; a scaled unit gets a message
+/// naming the base unit.
+pub fn check_unit(unit: &LitStr) -> Result<String> {
+    let value = unit.value();
+    let scaled = [
+        ("nanoseconds", "seconds"),
+        ("microseconds", "seconds"),
+        ("milliseconds", "seconds"),
+        ("minutes", "seconds"),
+        ("hours", "seconds"),
+        ("days", "seconds"),
+        ("ms", "seconds"),
+        ("kilobytes", "bytes"),
+        ("megabytes", "bytes"),
+        ("gigabytes", "bytes"),
+        ("kibibytes", "bytes"),
+        ("mebibytes", "bytes"),
+        ("bits", "bytes"),
+        ("percent", "ratio"),
+        ("celsius", "celsius"),
+    ];
+    if let Some((_, base)) = scaled.iter().find(|(u, b)| *u == value && u != b) {
+        return Err(Error::new(
+            unit.span(),
+            format!("use the base unit `{base}` instead of `{value}`, and scale the values"),
+        ));
+    }
+    let valid = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !value.starts_with('_')
+        && !value.ends_with('_');
+    if !valid {
+        return Err(Error::new(
+            unit.span(),
+            format!("invalid unit `{value}`: use lower-case ASCII letters, digits and `_`, such as `seconds` or `bytes`"),
+        ));
+    }
+    Ok(value)
+}
+
+/// Puts `_unit` at the end of the name (before a `_total`) when it is not there already.
+pub fn with_unit(name: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        return name.to_owned();
+    }
+    let (base, total) = match name.strip_suffix("_total") {
+        Some(base) => (base, "_total"),
+        None => (name, ""),
+    };
+    if base.ends_with(&format!("_{unit}")) || base == unit {
+        name.to_owned()
+    } else {
+        format!("{base}_{unit}{total}")
+    }
+}
+
+/// Counter names end in `_total`.
+pub fn counter_name(name: &str) -> String {
+    if name.ends_with("_total") {
+        name.to_owned()
+    } else {
+        format!("{name}_total")
+    }
+}

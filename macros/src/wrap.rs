@@ -1,0 +1,361 @@
+//! The body rewrite of `#[counted]` and `#[timed]`.
+//!
+//! Both put their storage and its registration at the top of the body and a `Drop` guard
+//! before the user's code, so `return`, `?`, panics and (for async code) cancellation all
+//! record. `#[counted]` also needs the returned value to tell `ok` from `error`, which it
+//! catches by running the body in a closure (sync) or an inner async block (async) when the
+//! return type may be a `Result`.
+
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
+
+use crate::args::{Args, Attr};
+use crate::descriptor::Descriptor;
+use crate::names;
+
+/// One function attribute, resolved: which family it feeds and how.
+pub struct Instrument {
+    pub attr: Attr,
+    pub args: Args,
+    pub name: String,
+    pub help: String,
+    pub unit: String,
+}
+
+impl Instrument {
+    pub fn new(attr: Attr, args: Args) -> Self {
+        let (default_name, default_help, unit) = match attr {
+            Attr::Counted => (
+                "function_calls_total",
+                "Calls of instrumented functions, by function, module and result.",
+                "",
+            ),
+            _ => (
+                "function_duration_seconds",
+                "Wall time of instrumented functions in seconds, awaits included.",
+                "seconds",
+            ),
+        };
+        let name = args
+            .name
+            .as_ref()
+            .map_or_else(|| default_name.to_owned(), syn::LitStr::value);
+        let name = match attr {
+            Attr::Counted => names::counter_name(&name),
+            _ => names::with_unit(&name, unit),
+        };
+        let help = args
+            .help
+            .as_ref()
+            .map_or_else(|| default_help.to_owned(), syn::LitStr::value);
+        Instrument {
+            attr,
+            args,
+            name,
+            help,
+            unit: unit.to_owned(),
+        }
+    }
+
+    pub fn attr_name(&self) -> &'static str {
+        match self.attr {
+            Attr::Metric => "metric",
+            Attr::Counted => "counted",
+            Attr::Timed => "timed",
+        }
+    }
+
+    /// The storage static and its descriptor.
+    fn prelude(&self, label: &str) -> TokenStream {
+        let p = self.args.private();
+        let (storage, ty, init, desc) = match self.attr {
+            Attr::Counted => (
+                Ident::new("__METERBOX_CALLS", Span::call_site()),
+                quote!(#p::Calls),
+                quote!(#p::Calls::new()),
+                Ident::new("__METERBOX_CALLS_DESCRIPTOR", Span::call_site()),
+            ),
+            _ => {
+                let init = match &self.args.buckets {
+                    Some(bounds) => quote!(#p::Histogram::new(&[#(#bounds),*])),
+                    None => quote!(#p::Histogram::for_durations()),
+                };
+                (
+                    Ident::new("__METERBOX_DURATION", Span::call_site()),
+                    quote!(#p::Histogram),
+                    init,
+                    Ident::new("__METERBOX_DURATION_DESCRIPTOR", Span::call_site()),
+                )
+            }
+        };
+        let mut labels = vec![
+            quote!(("function", #label)),
+            quote!(("module", ::core::module_path!())),
+        ];
+        labels.extend(self.args.label_pairs());
+        let descriptor = Descriptor {
+            private: &p,
+            ident: desc,
+            name: self.name.clone(),
+            help: self.help.clone(),
+            unit: self.unit.clone(),
+            labels,
+            source: quote!(&#storage),
+        }
+        .expand();
+        quote! {
+            static #storage: #ty = #init;
+            #descriptor
+        }
+    }
+}
+
+/// How the body is wrapped.
+enum Shape {
+    /// A guard before the untouched body.
+    Guard,
+    /// Sync body run in a closure so its value can be classified.
+    Closure,
+    /// `async fn`: body run in an inner async block so its value can be classified.
+    AsyncFn,
+}
+
+fn has_attr(attrs: &[Attribute], name: &str) -> bool {
+    attrs.iter().any(|a| a.path().is_ident(name))
+}
+
+/// The type to annotate the returned value with: `_` where the type cannot be written in a
+/// `let` (an `impl Trait`).
+fn value_type(output: &ReturnType) -> TokenStream {
+    match output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) if mentions_impl_trait(ty.to_token_stream()) => quote!(_),
+        ReturnType::Type(_, ty) => ty.to_token_stream(),
+    }
+}
+
+fn mentions_impl_trait(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Ident(i) => i == "impl",
+        TokenTree::Group(g) => mentions_impl_trait(g.stream()),
+        _ => false,
+    })
+}
+
+fn mentions_borrow(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        TokenTree::Punct(p) => p.as_char() == '&' || p.as_char() == '\'',
+        TokenTree::Group(g) => mentions_borrow(g.stream()),
+        _ => false,
+    })
+}
+
+/// Whether the return type may be a `Result` under some name. Types that certainly are not
+/// skip the closure: their outcome is always `ok`.
+fn may_be_result(output: &ReturnType) -> bool {
+    let ReturnType::Type(_, ty) = output else {
+        return false;
+    };
+    match &**ty {
+        Type::Reference(_)
+        | Type::Tuple(_)
+        | Type::Array(_)
+        | Type::Slice(_)
+        | Type::Never(_)
+        | Type::Ptr(_)
+        | Type::ImplTrait(_)
+        | Type::TraitObject(_) => false,
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return true;
+            };
+            !matches!(
+                last.ident.to_string().as_str(),
+                "bool"
+                    | "char"
+                    | "str"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "f32"
+                    | "f64"
+                    | "String"
+                    | "Option"
+                    | "Vec"
+                    | "Box"
+                    | "Rc"
+                    | "Arc"
+                    | "HashMap"
+                    | "BTreeMap"
+                    | "HashSet"
+                    | "BTreeSet"
+                    | "Duration"
+            )
+        }
+        _ => true,
+    }
+}
+
+/// A `&mut` argument and a borrowed return value: the value may borrow from the argument,
+/// which a closure or inner async block that captured it could not hand back.
+fn may_return_borrow_of_mut(sig: &Signature) -> bool {
+    let mut_arg = sig.inputs.iter().any(|arg| match arg {
+        FnArg::Receiver(r) => r.mutability.is_some() && r.reference.is_some(),
+        FnArg::Typed(t) => matches!(&*t.ty, Type::Reference(r) if r.mutability.is_some()),
+    });
+    mut_arg
+        && match &sig.output {
+            ReturnType::Default => false,
+            ReturnType::Type(_, ty) => mentions_borrow(ty.to_token_stream()),
+        }
+}
+
+/// The future a function returns at the end of its body: `async {…}` or
+/// `Box::pin(async {…})` (what `#[async_trait]` produces).
+fn tail_future(block: &Block) -> Option<&syn::ExprAsync> {
+    let Some(Stmt::Expr(tail, None)) = block.stmts.last() else {
+        return None;
+    };
+    match tail {
+        Expr::Async(a) => Some(a),
+        Expr::Call(call) if call.args.len() == 1 => {
+            let Expr::Path(func) = &*call.func else {
+                return None;
+            };
+            let is_pin = func.path.segments.last().is_some_and(|s| s.ident == "pin");
+            match call.args.first() {
+                Some(Expr::Async(a)) if is_pin => Some(a),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Input: the body `{ … }`. Output: the instrumented body.
+pub fn body(
+    inst: &Instrument,
+    attrs: &[Attribute],
+    sig: &Signature,
+    label: &str,
+    body: Group,
+) -> TokenStream {
+    let prelude = inst.prelude(label);
+    if sig.asyncness.is_none() {
+        if let Ok(block) = syn::parse2::<Block>(body.to_token_stream()) {
+            if let Some(future) = tail_future(&block) {
+                return future_body(inst, &prelude, &block, future);
+            }
+        }
+    }
+    let p = inst.args.private();
+    let guard = Ident::new("__meterbox_guard", Span::mixed_site());
+    let ret = Ident::new("__meterbox_ret", Span::mixed_site());
+    if inst.attr != Attr::Counted {
+        return quote! {{
+            #prelude
+            let #guard = #p::Histogram::start_timer(&__METERBOX_DURATION);
+            #body
+        }};
+    }
+    let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let shape = if has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig) {
+        Shape::Guard
+    } else if sig.asyncness.is_some() {
+        Shape::AsyncFn
+    } else if may_be_result(&sig.output) {
+        Shape::Closure
+    } else {
+        Shape::Guard
+    };
+    let ty = value_type(&sig.output);
+    let finish = quote! {{
+        use #p::{ClassifyAny as _, ClassifyResult as _};
+        #guard.finish((&#p::Classify(&#ret)).__meterbox_outcome());
+    }};
+    match shape {
+        Shape::Guard => {
+            // A silent end is a return here; in an async fn it is also what a drop before
+            // completion looks like, which this shape cannot tell apart.
+            quote! {{
+                #prelude
+                let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
+                #body
+            }}
+        }
+        Shape::Closure => quote_spanned! {Span::mixed_site()=> {
+            #prelude
+            let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
+            #[allow(clippy::redundant_closure_call)]
+            let #ret: #ty = (move || #body)();
+            #finish
+            #ret
+        }},
+        Shape::AsyncFn => quote_spanned! {Span::mixed_site()=> {
+            #prelude
+            let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
+            let #ret: #ty = async move #body.await;
+            #finish
+            #ret
+        }},
+    }
+}
+
+/// Input: `{ stmts…; async move { … } }`. Output: the same statements, and the async block
+/// instrumented inside, so the guard lives as long as the future, not its construction.
+fn future_body(
+    inst: &Instrument,
+    prelude: &TokenStream,
+    block: &Block,
+    future: &syn::ExprAsync,
+) -> TokenStream {
+    let p = inst.args.private();
+    let guard = Ident::new("__meterbox_guard", Span::mixed_site());
+    let ret = Ident::new("__meterbox_ret", Span::mixed_site());
+    let capture = &future.capture;
+    let inner = &future.block;
+    let attrs = &future.attrs;
+    let new_future = if inst.attr == Attr::Counted {
+        quote_spanned! {Span::mixed_site()=>
+            #(#attrs)* async #capture {
+                let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
+                let #ret = async #capture #inner.await;
+                {
+                    use #p::{ClassifyAny as _, ClassifyResult as _};
+                    #guard.finish((&#p::Classify(&#ret)).__meterbox_outcome());
+                }
+                #ret
+            }
+        }
+    } else {
+        quote_spanned! {Span::mixed_site()=>
+            #(#attrs)* async #capture {
+                let #guard = #p::Histogram::start_timer(&__METERBOX_DURATION);
+                #inner
+            }
+        }
+    };
+    let (init, tail) = block.stmts.split_at(block.stmts.len() - 1);
+    let tail = match &tail[0] {
+        Stmt::Expr(Expr::Call(call), None) => {
+            let func = &call.func;
+            quote!(#func(#new_future))
+        }
+        _ => new_future,
+    };
+    quote! {{
+        #prelude
+        #(#init)*
+        #tail
+    }}
+}

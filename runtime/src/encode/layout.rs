@@ -1,0 +1,207 @@
+//! The exposition layout, computed once: families sorted by name, series sorted by labels,
+//! series with identical name and labels merged, and every line prefix pre-rendered.
+//!
+//! The set of static series is fixed once the program is linked, so all string work happens
+//! here, on first use, and encoding is left with appending numbers.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use super::text::{escape_label_value, push_f64};
+use crate::registry::{difference, registry, Cell, Conflict, Descriptor, Kind};
+
+pub(crate) struct Layout {
+    pub families: Vec<FamilyLayout>,
+    pub conflicts: Vec<Conflict>,
+}
+
+pub(crate) struct FamilyLayout {
+    /// The name as registered; counters end in `_total`.
+    pub name: &'static str,
+    pub help: &'static str,
+    pub unit: &'static str,
+    pub kind: Kind,
+    pub series: Vec<SeriesLayout>,
+}
+
+impl FamilyLayout {
+    /// The OpenMetrics family name: a counter's name without its `_total` suffix.
+    pub fn base_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Counter => self.name.strip_suffix("_total").unwrap_or(self.name),
+            _ => self.name,
+        }
+    }
+}
+
+pub(crate) struct SeriesLayout {
+    pub labels: Vec<(&'static str, &'static str)>,
+    /// The cells summed into this series (more than one when definitions coincide).
+    pub cells: Vec<Cell>,
+    /// Pre-rendered sample prefixes, each ending in a space, ready for the value:
+    /// one for a counter or gauge; for a histogram one per bucket (`+Inf` last), then
+    /// `_sum` and `_count`.
+    pub prefixes: Vec<String>,
+    /// `file:line` of the first definition, for conflict reports.
+    pub site: String,
+}
+
+/// The layout, built on first use.
+pub(crate) fn layout() -> &'static Layout {
+    static LAYOUT: OnceLock<Layout> = OnceLock::new();
+    LAYOUT.get_or_init(|| {
+        let layout = build(registry());
+        for conflict in &layout.conflicts {
+            eprintln!("meterbox: {conflict}");
+        }
+        layout
+    })
+}
+
+pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
+    // Definitions sorted by site so that which one wins a conflict does not depend on the
+    // order the linker happened to lay them out in.
+    let mut sorted: Vec<&'static Descriptor> = descriptors.iter().collect();
+    sorted.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
+
+    let mut families: BTreeMap<
+        &'static str,
+        (&'static Descriptor, BTreeMap<String, SeriesLayout>),
+    > = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for d in sorted {
+        let name = family_name(d);
+        let (first, series) = families.entry(name).or_insert_with(|| (d, BTreeMap::new()));
+        if let Some(what) = difference(first, d) {
+            conflicts.push(Conflict {
+                name,
+                what,
+                kept: first.site(),
+                dropped: d.site(),
+            });
+            continue;
+        }
+        d.source.cells(&mut |extra, cell| {
+            let labels: Vec<(&'static str, &'static str)> = d
+                .labels
+                .iter()
+                .copied()
+                .chain(
+                    d.source
+                        .extra_label_names()
+                        .iter()
+                        .copied()
+                        .zip(extra.iter().copied()),
+                )
+                .collect();
+            let text = label_text(&labels);
+            let series = series.entry(text).or_insert_with_key(|text| SeriesLayout {
+                prefixes: prefixes(name, d.kind(), text, cell),
+                labels,
+                cells: Vec::new(),
+                site: d.site(),
+            });
+            // Identical series are summed, which only makes sense for identical buckets.
+            if let (Cell::Histogram(new), Some(Cell::Histogram(old))) = (cell, series.cells.first())
+            {
+                if new.bounds() != old.bounds() {
+                    conflicts.push(Conflict {
+                        name,
+                        what: "buckets",
+                        kept: series.site.clone(),
+                        dropped: d.site(),
+                    });
+                    return;
+                }
+            }
+            series.cells.push(cell);
+        });
+    }
+    Layout {
+        families: families
+            .into_iter()
+            .map(|(name, (d, series))| FamilyLayout {
+                name,
+                help: d.help,
+                unit: d.unit,
+                kind: d.kind(),
+                series: series.into_values().collect(),
+            })
+            .collect(),
+        conflicts,
+    }
+}
+
+/// The exposed name: a counter's name always ends in `_total`, as both formats expect.
+fn family_name(d: &Descriptor) -> &'static str {
+    if d.kind() == Kind::Counter && !d.name.ends_with("_total") {
+        // Once per counter per process, when the layout is built.
+        Box::leak(format!("{}_total", d.name).into_boxed_str())
+    } else {
+        d.name
+    }
+}
+
+/// `k1="v1",k2="v2"`, escaped, without braces.
+fn label_text(labels: &[(&str, &str)]) -> String {
+    let mut text = String::new();
+    for (i, (k, v)) in labels.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(k);
+        text.push_str("=\"");
+        escape_label_value(&mut text, v);
+        text.push('"');
+    }
+    text
+}
+
+fn with_labels(name: &str, suffix: &str, labels: &str, extra: &str) -> String {
+    let mut s = String::with_capacity(name.len() + suffix.len() + labels.len() + extra.len() + 4);
+    s.push_str(name);
+    s.push_str(suffix);
+    if !labels.is_empty() || !extra.is_empty() {
+        s.push('{');
+        s.push_str(labels);
+        if !labels.is_empty() && !extra.is_empty() {
+            s.push(',');
+        }
+        s.push_str(extra);
+        s.push('}');
+    }
+    s.push(' ');
+    s
+}
+
+fn prefixes(name: &str, kind: Kind, labels: &str, cell: Cell) -> Vec<String> {
+    match (kind, cell) {
+        (Kind::Histogram, Cell::Histogram(h)) => {
+            let mut out: Vec<String> = h
+                .bounds()
+                .iter()
+                .map(|&b| {
+                    let mut le = String::from("le=\"");
+                    push_f64(&mut le, b);
+                    le.push('"');
+                    with_labels(name, "_bucket", labels, &le)
+                })
+                .collect();
+            out.push(with_labels(name, "_bucket", labels, "le=\"+Inf\""));
+            out.push(with_labels(name, "_sum", labels, ""));
+            out.push(with_labels(name, "_count", labels, ""));
+            out
+        }
+        _ => vec![with_labels(name, "", labels, "")],
+    }
+}
+
+impl SeriesLayout {
+    /// The finite bucket bounds of a histogram series; empty for other kinds.
+    pub fn bounds(&self) -> Vec<f64> {
+        match self.cells.first() {
+            Some(Cell::Histogram(h)) => h.bounds().to_vec(),
+            _ => Vec::new(),
+        }
+    }
+}

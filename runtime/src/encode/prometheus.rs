@@ -1,0 +1,23 @@
+//! The Prometheus text exposition format, version 0.0.4.
+
+use super::layout::Layout;
+use super::text::escape_help;
+use super::values::push_values;
+
+/// Appends the whole registry in the Prometheus text format to `out`.
+pub(crate) fn encode(layout: &Layout, out: &mut String) {
+    for family in &layout.families {
+        out.push_str("# HELP ");
+        out.push_str(family.name);
+        out.push(' ');
+        escape_help(out, family.help, false);
+        out.push_str("\n# TYPE ");
+        out.push_str(family.name);
+        out.push(' ');
+        out.push_str(family.kind.as_str());
+        out.push('\n');
+        for series in &family.series {
+            push_values(out, family.kind, series);
+        }
+    }
+}

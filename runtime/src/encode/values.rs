@@ -1,0 +1,84 @@
+//! Reading a series' cells and writing its sample lines after the pre-rendered prefixes.
+
+use super::layout::SeriesLayout;
+use super::text::{push_f64, push_u64};
+use crate::registry::{Cell, Kind};
+
+/// The current value of a counter or gauge series, summing merged definitions.
+pub(crate) fn scalar(series: &SeriesLayout) -> f64 {
+    series
+        .cells
+        .iter()
+        .map(|cell| match cell {
+            #[allow(clippy::cast_precision_loss)]
+            Cell::Counter(c) => c.get() as f64,
+            Cell::Gauge(g) => g.get(),
+            Cell::Histogram(h) => h.sum(),
+        })
+        .sum()
+}
+
+/// The integer value of a counter series.
+pub(crate) fn counter(series: &SeriesLayout) -> u64 {
+    series
+        .cells
+        .iter()
+        .map(|cell| match cell {
+            Cell::Counter(c) => c.get(),
+            _ => 0,
+        })
+        .fold(0, u64::wrapping_add)
+}
+
+/// Non-cumulative bucket counts and the sum of a histogram series.
+pub(crate) fn histogram(series: &SeriesLayout) -> (Vec<u64>, f64) {
+    let mut buckets: Vec<u64> = Vec::new();
+    let mut sum = 0.0;
+    for cell in &series.cells {
+        if let Cell::Histogram(h) = cell {
+            let counts = h.bucket_counts();
+            if buckets.is_empty() {
+                buckets = counts;
+            } else {
+                for (total, n) in buckets.iter_mut().zip(counts) {
+                    *total += n;
+                }
+            }
+            sum += h.sum();
+        }
+    }
+    (buckets, sum)
+}
+
+/// Writes the sample lines of one series.
+pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
+    match kind {
+        Kind::Counter => {
+            out.push_str(&series.prefixes[0]);
+            push_u64(out, counter(series));
+            out.push('\n');
+        }
+        Kind::Gauge => {
+            out.push_str(&series.prefixes[0]);
+            push_f64(out, scalar(series));
+            out.push('\n');
+        }
+        Kind::Histogram => {
+            let (buckets, sum) = histogram(series);
+            let mut cumulative = 0u64;
+            for (prefix, n) in series.prefixes.iter().zip(&buckets) {
+                cumulative += n;
+                out.push_str(prefix);
+                push_u64(out, cumulative);
+                out.push('\n');
+            }
+            let n = series.prefixes.len();
+            out.push_str(&series.prefixes[n - 2]);
+            push_f64(out, sum);
+            out.push('\n');
+            out.push_str(&series.prefixes[n - 1]);
+            push_u64(out, cumulative);
+            out.push('\n');
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
+//! guard that records the outcome on every exit path.
+
+use crate::metrics::Counter;
+use crate::registry::{Cell, Collect, Kind};
+
+/// How a call of an instrumented function ended: the `result` label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Outcome {
+    /// Returned normally (any non-`Result` value, or `Ok`).
+    Ok = 0,
+    /// Returned an `Err`.
+    Error = 1,
+    /// Unwound with a panic.
+    Panic = 2,
+    /// An async call whose future was dropped before it completed.
+    Cancelled = 3,
+}
+
+impl Outcome {
+    /// Every outcome, in label order.
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Ok,
+        Outcome::Error,
+        Outcome::Panic,
+        Outcome::Cancelled,
+    ];
+
+    /// The `result` label value.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Panic => "panic",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Call counters of one instrumented function, one per [`Outcome`].
+#[derive(Debug)]
+pub struct Calls {
+    counters: [Counter; 4],
+}
+
+impl Calls {
+    /// All outcomes at zero.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            counters: [const { Counter::new() }; 4],
+        }
+    }
+
+    /// Calls that ended with `outcome`.
+    #[must_use]
+    pub fn get(&self, outcome: Outcome) -> u64 {
+        self.counters[outcome as usize].get()
+    }
+}
+
+impl Default for Calls {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Collect for Calls {
+    fn kind(&self) -> Kind {
+        Kind::Counter
+    }
+    fn extra_label_names(&self) -> &'static [&'static str] {
+        &["result"]
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        for outcome in Outcome::ALL {
+            visit(
+                &[outcome.as_str()],
+                Cell::Counter(&self.counters[outcome as usize]),
+            );
+        }
+    }
+}
+
+/// Counts one call when the call ends.
+///
+/// [`CallGuard::finish`] records the outcome of a returned value. If the guard is dropped
+/// instead, the call unwound (`panic`) or, for the async forms, its future was dropped
+/// (`cancelled`); for `#[track_caller]` functions, where the value cannot be seen, a drop
+/// outside a panic is an `ok` return.
+#[derive(Debug)]
+pub struct CallGuard {
+    calls: &'static Calls,
+    on_drop: Outcome,
+}
+
+impl CallGuard {
+    /// Starts a call whose silent end (a drop outside a panic) counts as `on_drop`.
+    #[inline(always)]
+    #[must_use]
+    pub const fn new(calls: &'static Calls, on_drop: Outcome) -> Self {
+        Self { calls, on_drop }
+    }
+
+    /// Ends the call with `outcome`.
+    #[inline(always)]
+    pub fn finish(self, outcome: Outcome) {
+        let calls = self.calls;
+        core::mem::forget(self);
+        calls.counters[outcome as usize].inc();
+    }
+}
+
+impl Drop for CallGuard {
+    #[inline]
+    fn drop(&mut self) {
+        let outcome = if std::thread::panicking() {
+            Outcome::Panic
+        } else {
+            self.on_drop
+        };
+        self.calls.counters[outcome as usize].inc();
+    }
+}
+
+/// Borrows a returned value for classification by method resolution: a `Result` (under
+/// any alias) resolves to [`ClassifyResult`], anything else falls back to [`ClassifyAny`]
+/// through one more auto-reference.
+#[derive(Debug)]
+pub struct Classify<'a, T: ?Sized>(pub &'a T);
+
+/// Classifies a `Result` by its variant.
+pub trait ClassifyResult {
+    /// `Ok` or `Error`.
+    fn __meterbox_outcome(&self) -> Outcome;
+}
+
+impl<T, E> ClassifyResult for Classify<'_, Result<T, E>> {
+    #[inline(always)]
+    fn __meterbox_outcome(&self) -> Outcome {
+        if self.0.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        }
+    }
+}
+
+/// Classifies every other value as `Ok`.
+pub trait ClassifyAny {
+    /// Always `Ok`.
+    #[inline(always)]
+    fn __meterbox_outcome(&self) -> Outcome {
+        Outcome::Ok
+    }
+}
+
+impl<T: ?Sized> ClassifyAny for &Classify<'_, T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_are_classified_under_any_alias() {
+        let ok: std::io::Result<u8> = Ok(1);
+        let err: std::io::Result<u8> = Err(std::io::Error::other("x"));
+        assert_eq!((&Classify(&ok)).__meterbox_outcome(), Outcome::Ok);
+        assert_eq!((&Classify(&err)).__meterbox_outcome(), Outcome::Error);
+        assert_eq!((&Classify(&5u32)).__meterbox_outcome(), Outcome::Ok);
+        assert_eq!((&Classify(&Some(()))).__meterbox_outcome(), Outcome::Ok);
+    }
+
+    #[test]
+    fn guard_counts_panics_and_silent_drops() {
+        static CALLS: Calls = Calls::new();
+        CallGuard::new(&CALLS, Outcome::Cancelled).finish(Outcome::Error);
+        drop(CallGuard::new(&CALLS, Outcome::Cancelled));
+        let _ = std::panic::catch_unwind(|| {
+            let _g = CallGuard::new(&CALLS, Outcome::Ok);
+            panic!("boom");
+        });
+        assert_eq!(CALLS.get(Outcome::Error), 1);
+        assert_eq!(CALLS.get(Outcome::Cancelled), 1);
+        assert_eq!(CALLS.get(Outcome::Panic), 1);
+        assert_eq!(CALLS.get(Outcome::Ok), 0);
+    }
+}

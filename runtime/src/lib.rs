@@ -1,0 +1,106 @@
+//! Metrics declared as `static`s and functions instrumented with `#[counted]` and `#[timed]`,
+//! collected at link time into one registry, with no registration code.
+//!
+//! ```
+//! use meterbox::{counted, metric, timed, Counter, Format};
+//!
+//! /// Orders accepted by the checkout.
+//! #[metric]
+//! static ORDERS_TOTAL: Counter = Counter::new();
+//!
+//! #[counted]
+//! #[timed]
+//! fn checkout(items: u32) -> Result<u32, String> {
+//!     if items == 0 {
+//!         return Err("empty cart".into());
+//!     }
+//!     ORDERS_TOTAL.inc();
+//!     Ok(items)
+//! }
+//!
+//! let _ = checkout(2);
+//! let _ = checkout(0);
+//! let text = meterbox::render(Format::Prometheus);
+//! assert!(text.contains("orders_total 1"));
+//! assert!(text.contains(r#"function="checkout""#) && text.contains(r#"result="error""#));
+//! ```
+//!
+//! Metrics of a library crate are collected when the binary links that crate; a crate the
+//! binary never names is not linked, so name it: `use that_crate as _;`.
+#![deny(missing_docs)]
+#![warn(clippy::pedantic)]
+#![allow(clippy::module_name_repetitions)]
+
+// Lets the runtime use its own macros, whose expansions name `::meterbox`.
+extern crate self as meterbox;
+
+mod dump;
+mod encode;
+mod instrument;
+mod metrics;
+mod registry;
+mod snapshot;
+
+pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
+pub use encode::{encode, render, Format};
+pub use instrument::Outcome;
+pub use meterbox_macros::{counted, metric, timed};
+pub use metrics::{Counter, Gauge, Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
+pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
+pub use snapshot::{snapshot, Family, HistogramValue, Series, Snapshot, Value};
+
+/// Registers a descriptor static in the link-time slice. Used by generated code only.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($(#[$attr:meta])* static $name:ident : $ty:ty = $init:expr;) => {
+        $(#[$attr])*
+        #[$crate::__private::linkme::distributed_slice($crate::__private::METERBOX_METRICS_V0)]
+        #[linkme(crate = $crate::__private::linkme)]
+        static $name: $ty = $init;
+    };
+}
+
+/// What generated code refers to. Not public API: it changes with the macros, which the
+/// runtime pins to its own exact version.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::__register as register;
+    pub use crate::instrument::{CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, Outcome};
+    pub use crate::metrics::{Counter, Gauge, Histogram};
+    pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
+    pub use linkme;
+}
+
+/// The runtime's own metric, so that the registry is never empty (an empty link section
+/// has broken some linkers) and scrapers can see which meterbox a program runs.
+static BUILD_INFO: Gauge = Gauge::with_value(1.0);
+
+__register! {
+    static BUILD_INFO_DESCRIPTOR: Descriptor = Descriptor {
+        name: "meterbox_build_info",
+        help: "Version of the meterbox runtime; always 1.",
+        unit: "",
+        labels: &[("version", env!("CARGO_PKG_VERSION"))],
+        file: file!(),
+        line: line!(),
+        source: &BUILD_INFO,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slice_name_carries_the_major_version() {
+        let major = env!("CARGO_PKG_VERSION_MAJOR");
+        assert!(stringify!(METERBOX_METRICS_V0).ends_with(&format!("_V{major}")));
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn registry_holds_build_info() {
+        assert!(crate::registry()
+            .iter()
+            .any(|d| d.name == "meterbox_build_info"));
+    }
+}

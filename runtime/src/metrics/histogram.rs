@@ -1,0 +1,338 @@
+//! A histogram with bucket bounds fixed at compile time.
+//!
+//! The storage is a fixed capacity of [`Histogram::MAX_BUCKETS`] bounds, so a `static` is
+//! written `Histogram` whatever its bucket count, and recording never allocates or locks.
+//! The observation count is not stored: it is the sum of the buckets, which keeps the hot path
+//! to one bucket add and one sum add and makes count and buckets always agree.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Upper bounds of the default duration buckets, in seconds: 1 µs to 10 s, three per decade,
+/// so that fast functions are resolved as well as slow ones.
+pub const DEFAULT_DURATION_BUCKETS: [f64; 22] = [
+    0.000_001,
+    0.000_002_5,
+    0.000_005,
+    0.000_01,
+    0.000_025,
+    0.000_05,
+    0.000_1,
+    0.000_25,
+    0.000_5,
+    0.001,
+    0.002_5,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+];
+
+const CAP: usize = 40;
+
+/// A distribution of observed values, counted into buckets with fixed upper bounds.
+///
+/// ```
+/// use meterbox::{metric, Histogram};
+///
+/// /// Size of request payloads.
+/// #[metric(unit = "bytes")]
+/// static PAYLOAD_BYTES: Histogram = Histogram::exponential(64.0, 2.0, 12);
+///
+/// PAYLOAD_BYTES.observe(1500.0);
+/// assert_eq!(PAYLOAD_BYTES.count(), 1);
+/// ```
+///
+/// Invalid bounds (none, more than [`Histogram::MAX_BUCKETS`], NaN, not strictly increasing)
+/// stop compilation when the histogram is a `static`, with a message naming the problem.
+#[derive(Debug)]
+pub struct Histogram {
+    len: usize,
+    bounds: [f64; CAP],
+    /// The bounds in whole nanoseconds, for durations recorded without float arithmetic.
+    bounds_ns: [u64; CAP],
+    /// The first bound that a duration (never negative) can fall under.
+    first_ns: usize,
+    /// Non-cumulative; the last used slot (`len`) is the `+Inf` bucket.
+    buckets: [AtomicU64; CAP + 1],
+    sum_bits: AtomicU64,
+    sum_ns: AtomicU64,
+}
+
+impl Histogram {
+    /// The most finite bucket bounds a histogram can have.
+    pub const MAX_BUCKETS: usize = CAP;
+
+    /// A histogram with the given upper bounds (a `+Inf` bucket is always added).
+    ///
+    /// # Panics
+    ///
+    /// When `bounds` is empty, longer than [`Histogram::MAX_BUCKETS`], holds NaN or is not
+    /// strictly increasing. In a `static` this is a compile-time error.
+    #[must_use]
+    pub const fn new(bounds: &[f64]) -> Self {
+        if bounds.is_empty() {
+            panic!("meterbox: a histogram needs at least one bucket bound");
+        }
+        if bounds.len() > CAP {
+            panic!("meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds");
+        }
+        let mut stored = [0.0; CAP];
+        let mut bounds_ns = [u64::MAX; CAP];
+        let mut first_ns = bounds.len();
+        let mut i = 0;
+        while i < bounds.len() {
+            let b = bounds[i];
+            #[allow(clippy::eq_op)]
+            if b != b {
+                panic!("meterbox: histogram bucket bounds must not be NaN");
+            }
+            if i > 0 && b <= bounds[i - 1] {
+                panic!("meterbox: histogram bucket bounds must be strictly increasing");
+            }
+            stored[i] = b;
+            if b >= 0.0 {
+                if first_ns == bounds.len() {
+                    first_ns = i;
+                }
+                // `as` saturates, so +Inf and huge bounds become u64::MAX.
+                bounds_ns[i] = (b * 1e9) as u64;
+            }
+            i += 1;
+        }
+        Self {
+            len: bounds.len(),
+            bounds: stored,
+            bounds_ns,
+            first_ns,
+            buckets: [const { AtomicU64::new(0) }; CAP + 1],
+            sum_bits: AtomicU64::new(0),
+            sum_ns: AtomicU64::new(0),
+        }
+    }
+
+    /// `count` bounds `start, start + width, start + 2 * width, …`.
+    ///
+    /// # Panics
+    ///
+    /// When `count` is 0 or above [`Histogram::MAX_BUCKETS`], or `width` is not positive.
+    #[must_use]
+    pub const fn linear(start: f64, width: f64, count: usize) -> Self {
+        if !(width > 0.0) {
+            panic!("meterbox: linear histogram buckets need a positive width");
+        }
+        let mut bounds = [0.0; CAP];
+        let mut i = 0;
+        while i < count && i < CAP {
+            bounds[i] = start + width * i as f64;
+            i += 1;
+        }
+        Self::new(Self::prefix(&bounds, count))
+    }
+
+    /// `count` bounds `start, start * factor, start * factor², …`.
+    ///
+    /// # Panics
+    ///
+    /// When `count` is 0 or above [`Histogram::MAX_BUCKETS`], `start` is not positive or
+    /// `factor` is not above 1.
+    #[must_use]
+    pub const fn exponential(start: f64, factor: f64, count: usize) -> Self {
+        if !(start > 0.0) {
+            panic!("meterbox: exponential histogram buckets need a positive start");
+        }
+        if !(factor > 1.0) {
+            panic!("meterbox: exponential histogram buckets need a factor above 1");
+        }
+        let mut bounds = [0.0; CAP];
+        let mut i = 0;
+        let mut b = start;
+        while i < count && i < CAP {
+            bounds[i] = b;
+            b *= factor;
+            i += 1;
+        }
+        Self::new(Self::prefix(&bounds, count))
+    }
+
+    /// A histogram of durations in seconds with [`DEFAULT_DURATION_BUCKETS`].
+    #[must_use]
+    pub const fn for_durations() -> Self {
+        Self::new(&DEFAULT_DURATION_BUCKETS)
+    }
+
+    const fn prefix(bounds: &[f64; CAP], count: usize) -> &[f64] {
+        if count == 0 {
+            panic!("meterbox: a histogram needs at least one bucket bound");
+        }
+        if count > CAP {
+            panic!("meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds");
+        }
+        bounds.split_at(count).0
+    }
+
+    /// Records one value. NaN lands in the `+Inf` bucket and makes the sum NaN, as in
+    /// Prometheus' own clients.
+    #[inline]
+    pub fn observe(&self, value: f64) {
+        let mut i = 0;
+        while i < self.len && !(value <= self.bounds[i]) {
+            i += 1;
+        }
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        let _ = self
+            .sum_bits
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
+                Some((f64::from_bits(bits) + value).to_bits())
+            });
+    }
+
+    /// Records a duration given in nanoseconds, with integer arithmetic only; the value is
+    /// exported in seconds.
+    #[inline]
+    pub fn observe_ns(&self, nanos: u64) {
+        let mut i = self.first_ns;
+        while i < self.len && nanos > self.bounds_ns[i] {
+            i += 1;
+        }
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Starts a timer that records the elapsed seconds into this histogram when dropped.
+    #[must_use = "the timer records when it is dropped; dropping it at once records ~0"]
+    pub fn start_timer(&self) -> HistogramTimer<'_> {
+        HistogramTimer {
+            histogram: self,
+            start: Instant::now(),
+        }
+    }
+
+    /// The finite upper bounds.
+    #[must_use]
+    pub fn bounds(&self) -> &[f64] {
+        &self.bounds[..self.len]
+    }
+
+    /// How many values were observed in each bucket, not cumulative; the last entry is the
+    /// `+Inf` bucket, so there is one more entry than [`Histogram::bounds`].
+    #[must_use]
+    pub fn bucket_counts(&self) -> Vec<u64> {
+        self.buckets[..=self.len]
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// How many values were observed.
+    #[must_use]
+    pub fn count(&self) -> u64 {
+        self.buckets[..=self.len]
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .sum()
+    }
+
+    /// The sum of every observed value.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)] // a sum above 2^53 ns (104 days) loses sub-ns digits
+    pub fn sum(&self) -> f64 {
+        f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
+            + self.sum_ns.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+}
+
+/// Records the time since [`Histogram::start_timer`] when dropped, on every exit path.
+#[derive(Debug)]
+pub struct HistogramTimer<'a> {
+    histogram: &'a Histogram,
+    start: Instant,
+}
+
+impl HistogramTimer<'_> {
+    /// Records now rather than at the end of the scope.
+    pub fn observe_duration(self) {
+        drop(self);
+    }
+}
+
+impl Drop for HistogramTimer<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.histogram.observe_ns(nanos);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_inclusive_upper_bounds() {
+        let h = Histogram::new(&[1.0, 2.0]);
+        for v in [0.5, 1.0, 1.5, 2.0, 2.5] {
+            h.observe(v);
+        }
+        assert_eq!(h.bucket_counts(), vec![2, 2, 1]);
+        assert_eq!(h.count(), 5);
+        assert!((h.sum() - 7.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn nanoseconds_fall_in_the_same_buckets_as_seconds() {
+        let h = Histogram::new(&[-1.0, 0.000_001, 0.001]);
+        h.observe_ns(0);
+        h.observe_ns(1_000);
+        h.observe_ns(1_001);
+        h.observe_ns(1_000_000);
+        h.observe_ns(5_000_000_000);
+        assert_eq!(h.bucket_counts(), vec![0, 2, 2, 1]);
+        assert!((h.sum() - 5.001_002_001).abs() < 1e-9);
+    }
+
+    #[test]
+    fn linear_and_exponential_bounds() {
+        assert_eq!(Histogram::linear(1.0, 0.5, 3).bounds(), &[1.0, 1.5, 2.0]);
+        assert_eq!(
+            Histogram::exponential(64.0, 2.0, 4).bounds(),
+            &[64.0, 128.0, 256.0, 512.0]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "strictly increasing")]
+    fn unsorted_bounds_panic_with_a_message() {
+        let _ = Histogram::new(&[2.0, 1.0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "at least one bucket")]
+    fn empty_bounds_panic_with_a_message() {
+        let _ = Histogram::linear(0.0, 1.0, 0);
+    }
+
+    #[test]
+    #[should_panic(expected = "NaN")]
+    fn nan_bounds_panic_with_a_message() {
+        let _ = Histogram::new(&[1.0, f64::NAN]);
+    }
+
+    #[test]
+    fn timer_records_elapsed_time() {
+        let h = Histogram::for_durations();
+        {
+            let _t = h.start_timer();
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        assert_eq!(h.count(), 1);
+        assert!(h.sum() >= 0.002);
+    }
+}

@@ -1,0 +1,227 @@
+//! The link-time registry: one distributed slice of read-only descriptors.
+//!
+//! Every `#[metric]` static and every instrumented function adds a [`Descriptor`] to the
+//! slice through `linkme`; the linker gathers them into one section, so nothing runs before
+//! `main` and the set of metrics is fixed once the program is linked.
+
+use core::fmt;
+
+use crate::metrics::{Counter, Gauge, Histogram};
+
+/// The type of a metric, as exposition formats name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Only goes up.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// Counts observations into buckets.
+    Histogram,
+}
+
+impl Kind {
+    /// The lowercase name used by the text formats (`counter`, `gauge`, `histogram`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Kind::Counter => "counter",
+            Kind::Gauge => "gauge",
+            Kind::Histogram => "histogram",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One stored value that a series reads at exposition time.
+#[derive(Debug, Clone, Copy)]
+pub enum Cell {
+    /// A counter's value.
+    Counter(&'static Counter),
+    /// A gauge's value.
+    Gauge(&'static Gauge),
+    /// A histogram's buckets and sum.
+    Histogram(&'static Histogram),
+}
+
+/// What a registered static holds: one or more cells of a single [`Kind`].
+///
+/// Implemented by every metric type of meterbox; `#[metric]` requires it of the static's
+/// type, so using it on anything else is an ordinary trait error on that type.
+pub trait Collect: Sync + 'static {
+    /// The metric's type.
+    fn kind(&self) -> Kind;
+
+    /// Names of the labels this storage adds to the descriptor's constant labels.
+    fn extra_label_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Calls `visit` once per cell with the values of the extra labels, in the order of
+    /// [`Collect::extra_label_names`].
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell));
+}
+
+impl Collect for Counter {
+    fn kind(&self) -> Kind {
+        Kind::Counter
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        visit(&[], Cell::Counter(self));
+    }
+}
+
+impl Collect for Gauge {
+    fn kind(&self) -> Kind {
+        Kind::Gauge
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        visit(&[], Cell::Gauge(self));
+    }
+}
+
+impl Collect for Histogram {
+    fn kind(&self) -> Kind {
+        Kind::Histogram
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        visit(&[], Cell::Histogram(self));
+    }
+}
+
+/// A registered metric: its metadata, where it was defined, and its storage.
+///
+/// Descriptors are written by the macros; users read them through [`registry`].
+pub struct Descriptor {
+    /// Full name, validated at compile time; counters end in `_total`.
+    pub name: &'static str,
+    /// HELP text.
+    pub help: &'static str,
+    /// Unit, such as `seconds` or `bytes`; empty when none. The name ends with it.
+    pub unit: &'static str,
+    /// Constant labels, in declaration order.
+    pub labels: &'static [(&'static str, &'static str)],
+    /// Source file of the definition.
+    pub file: &'static str,
+    /// Line of the definition.
+    pub line: u32,
+    /// The storage.
+    pub source: &'static dyn Collect,
+}
+
+impl Descriptor {
+    /// The metric's type.
+    #[must_use]
+    pub fn kind(&self) -> Kind {
+        self.source.kind()
+    }
+
+    /// Every label name of the metric's series: the constant ones, then the storage's own.
+    #[must_use]
+    pub fn label_names(&self) -> Vec<&'static str> {
+        self.labels
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(self.source.extra_label_names().iter().copied())
+            .collect()
+    }
+
+    /// `file:line` of the definition.
+    #[must_use]
+    pub fn site(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+impl fmt::Debug for Descriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Descriptor")
+            .field("name", &self.name)
+            .field("kind", &self.kind())
+            .field("help", &self.help)
+            .field("unit", &self.unit)
+            .field("labels", &self.labels)
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The slice itself. The major version is in its name: two major versions of meterbox in one
+/// binary keep separate registries instead of colliding in one link section.
+#[linkme::distributed_slice]
+pub static METERBOX_METRICS_V0: [Descriptor] = [..];
+
+/// Every metric linked into the program, in link order.
+#[must_use]
+pub fn registry() -> &'static [Descriptor] {
+    &METERBOX_METRICS_V0
+}
+
+/// Two definitions of one metric name that disagree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    /// The metric name both define.
+    pub name: &'static str,
+    /// What differs: `type`, `help`, `unit`, `label names` or `buckets`.
+    pub what: &'static str,
+    /// `file:line` of the definition that is kept.
+    pub kept: String,
+    /// `file:line` of the definition that is left out of exposition.
+    pub dropped: String,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "metric `{}` is defined with different {} at {} and at {}; the one at {} is left out",
+            self.name, self.what, self.kept, self.dropped, self.dropped
+        )
+    }
+}
+
+impl std::error::Error for Conflict {}
+
+/// Reports every pair of definitions that share a name but disagree on type, help, unit,
+/// label names, or that define one series (same labels) with different histogram buckets.
+///
+/// Exposition never fails on a conflict: it keeps the definition that sorts first by
+/// `file:line`, leaves the other out, and writes each conflict to stderr once. Call `check()`
+/// in a test to turn conflicts into a failure:
+///
+/// ```
+/// assert_eq!(meterbox::check(), Ok(()));
+/// ```
+///
+/// # Errors
+///
+/// Every conflict found, in name order.
+pub fn check() -> Result<(), Vec<Conflict>> {
+    let conflicts = &crate::encode::layout().conflicts;
+    if conflicts.is_empty() {
+        Ok(())
+    } else {
+        Err(conflicts.clone())
+    }
+}
+
+/// What differs between two definitions of one name, if anything.
+pub(crate) fn difference(a: &Descriptor, b: &Descriptor) -> Option<&'static str> {
+    if a.kind() != b.kind() {
+        Some("type")
+    } else if a.help != b.help {
+        Some("help")
+    } else if a.unit != b.unit {
+        Some("unit")
+    } else if a.label_names() != b.label_names() {
+        Some("label names")
+    } else {
+        None
+    }
+}
