@@ -70,7 +70,7 @@ fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
             let labels = s
                 .labels
                 .iter()
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| format!("{k}={}", v.escape_debug()))
                 .collect::<Vec<_>>()
                 .join(" ");
             let dash = || "-".to_owned();
@@ -118,7 +118,8 @@ fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
     rows
 }
 
-/// Appends the table; label values are shown as they are, on one line each.
+/// Appends the table; label values are shown with control characters escaped, so each
+/// series stays on one line.
 pub(crate) fn encode(snapshot: &Snapshot, out: &mut String) {
     let rows = rows(snapshot);
     let mut widths = [0usize; 8];
