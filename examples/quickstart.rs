@@ -44,16 +44,20 @@ fn checkout(cart: &Cart) -> Result<u32, CheckoutError> {
     Ok(cart.items * 7)
 }
 
-struct Warehouse;
+struct Warehouse {
+    /// Time to pick one item.
+    pace: Duration,
+}
 
 #[timed]
 impl Warehouse {
     fn pick(&self, items: u32) -> u32 {
-        std::thread::sleep(Duration::from_micros(50 * u64::from(items)));
+        std::thread::sleep(self.pace * items);
         items
     }
 
     fn ship(&self) {
+        std::thread::sleep(self.pace / 10);
         BACKLOG.dec();
     }
 }
@@ -98,7 +102,9 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 fn main() {
     let _dump = meterbox::dump_at_exit(Format::Table);
-    let warehouse = Warehouse;
+    let warehouse = Warehouse {
+        pace: Duration::from_micros(50),
+    };
     for order in 0..40u32 {
         let cart = Cart { items: order % 6 };
         match checkout(&cart) {

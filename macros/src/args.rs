@@ -129,10 +129,10 @@ impl Args {
 
     /// The path to the runtime's private module.
     pub fn private(&self) -> TokenStream {
-        match &self.krate {
-            Some(path) => quote!(#path::__private),
-            None => quote!(::meterbox::__private),
-        }
+        let Some(path) = &self.krate else {
+            return quote!(::meterbox::__private);
+        };
+        quote!(#path::__private)
     }
 
     /// `("k", "v"), …` for the labels option.
@@ -154,7 +154,7 @@ fn number(expr: &Expr) -> Option<f64> {
         }) => f.base10_parse().ok(),
         Expr::Lit(ExprLit {
             lit: Lit::Int(i), ..
-        }) => i.base10_parse::<u64>().ok().map(|v| v as f64),
+        }) => i.base10_parse::<f64>().ok(),
         Expr::Unary(ExprUnary {
             op: UnOp::Neg(_),
             expr,

@@ -65,7 +65,7 @@ pub fn keyword_span(item: &Item) -> Span {
 /// Expands `#[counted]` or `#[timed]` on whatever it was put on.
 pub fn expand(inst: &Instrument, input: TokenStream) -> Result<TokenStream> {
     if let Ok(item) = syn::parse2::<FnItem>(input.clone()) {
-        let label = item.sig.ident.unraw().to_string();
+        let label = item.sig.ident.unraw();
         return expand_fn(inst, item, &label);
     }
     match syn::parse2::<Item>(input.clone()) {
@@ -109,7 +109,7 @@ fn expand_fn(inst: &Instrument, item: FnItem, label: &str) -> Result<TokenStream
         sig,
         ..
     } = item;
-    let body = wrap::body(inst, &attrs, &sig, label, body);
+    let body = wrap::body(inst, &attrs, &sig, label, &body);
     Ok(quote! {
         #(#attrs)* #vis #defaultness #sig #body
     })
@@ -124,20 +124,22 @@ fn expand_impl(inst: &Instrument, mut block: ItemImpl) -> Result<TokenStream> {
             continue;
         }
         let label = format!("{ty}::{}", method.sig.ident.unraw());
+        let mut braces = Group::new(
+            Delimiter::Brace,
+            method
+                .block
+                .stmts
+                .iter()
+                .map(ToTokens::to_token_stream)
+                .collect(),
+        );
+        braces.set_span(method.block.brace_token.span.join());
         let fn_item = FnItem {
             attrs: std::mem::take(&mut method.attrs),
             vis: method.vis.clone(),
             defaultness: method.defaultness,
             sig: method.sig.clone(),
-            body: Some(Group::new(
-                Delimiter::Brace,
-                method
-                    .block
-                    .stmts
-                    .iter()
-                    .map(ToTokens::to_token_stream)
-                    .collect(),
-            )),
+            body: Some(braces),
         };
         let expanded = expand_fn(inst, fn_item, &label)?;
         *item = ImplItem::Verbatim(expanded);
@@ -152,7 +154,7 @@ fn type_label(ty: &Type) -> String {
             .path
             .segments
             .last()
-            .map(|s| s.ident.unraw().to_string())
+            .map(|s| s.ident.unraw())
             .unwrap_or_default(),
         Type::Reference(r) => type_label(&r.elem),
         Type::Group(g) => type_label(&g.elem),

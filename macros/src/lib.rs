@@ -2,6 +2,8 @@
 //! crate, which re-exports them; generated code reaches the runtime through
 //! `::meterbox::__private` (or `crate = path` for a facade).
 
+#![warn(clippy::pedantic)]
+
 mod args;
 mod descriptor;
 mod function;
@@ -20,7 +22,7 @@ pub fn metric(args: TokenStream, input: TokenStream) -> TokenStream {
     let input2: proc_macro2::TokenStream = input.into();
     match metric::expand(args.into(), input2.clone()) {
         Ok(out) => out.into(),
-        Err(err) => with_error(err, input2),
+        Err(err) => with_error(err, &input2),
     }
 }
 
@@ -42,13 +44,13 @@ fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream 
         .and_then(|args| function::expand(&Instrument::new(attr, args), input.clone()));
     match result {
         Ok(out) => out.into(),
-        Err(err) => with_error(err, input),
+        Err(err) => with_error(err, &input),
     }
 }
 
 /// The error, and the item unchanged so that nothing else fails because of it: the user
 /// sees exactly one error.
-fn with_error(err: syn::Error, input: proc_macro2::TokenStream) -> TokenStream {
+fn with_error(err: syn::Error, input: &proc_macro2::TokenStream) -> TokenStream {
     let err = err.into_compile_error();
     quote::quote!(#err #input).into()
 }

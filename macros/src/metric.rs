@@ -41,13 +41,12 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
         ));
     }
     let ident = &item.ident;
-    let name = match &args.name {
-        Some(lit) => lit.value(),
-        None => {
-            let name = ident.to_string().trim_start_matches("r#").to_lowercase();
-            names::check_metric_name(&name, ident.span())?;
-            name
-        }
+    let name = if let Some(lit) = &args.name {
+        lit.value()
+    } else {
+        let name = ident.to_string().trim_start_matches("r#").to_lowercase();
+        names::check_metric_name(&name, ident.span())?;
+        name
     };
     let unit = args
         .unit

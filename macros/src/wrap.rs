@@ -6,7 +6,7 @@
 //! catches by running the body in a closure (sync) or an inner async block (async) when the
 //! return type may be a `Result`.
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
@@ -69,25 +69,24 @@ impl Instrument {
     /// The storage static and its descriptor.
     fn prelude(&self, label: &str) -> TokenStream {
         let p = self.args.private();
-        let (storage, ty, init, desc) = match self.attr {
-            Attr::Counted => (
+        let (storage, ty, init, desc) = if self.attr == Attr::Counted {
+            (
                 Ident::new("__METERBOX_CALLS", Span::call_site()),
                 quote!(#p::Calls),
                 quote!(#p::Calls::new()),
                 Ident::new("__METERBOX_CALLS_DESCRIPTOR", Span::call_site()),
-            ),
-            _ => {
-                let init = match &self.args.buckets {
-                    Some(bounds) => quote!(#p::Histogram::new(&[#(#bounds),*])),
-                    None => quote!(#p::Histogram::for_durations()),
-                };
-                (
-                    Ident::new("__METERBOX_DURATION", Span::call_site()),
-                    quote!(#p::Histogram),
-                    init,
-                    Ident::new("__METERBOX_DURATION_DESCRIPTOR", Span::call_site()),
-                )
-            }
+            )
+        } else {
+            let init = self.args.buckets.as_ref().map_or_else(
+                || quote!(#p::Histogram::for_durations()),
+                |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
+            );
+            (
+                Ident::new("__METERBOX_DURATION", Span::call_site()),
+                quote!(#p::Histogram),
+                init,
+                Ident::new("__METERBOX_DURATION_DESCRIPTOR", Span::call_site()),
+            )
         };
         let mut labels = vec![
             quote!(("function", #label)),
@@ -242,13 +241,29 @@ fn tail_future(block: &Block) -> Option<&syn::ExprAsync> {
     }
 }
 
-/// Input: the body `{ … }`. Output: the instrumented body.
+/// Input: the body `{ … }`. Output: the instrumented body, in the same braces.
 pub fn body(
     inst: &Instrument,
     attrs: &[Attribute],
     sig: &Signature,
     label: &str,
-    body: Group,
+    body: &Group,
+) -> TokenStream {
+    let span = body.span();
+    let inner = inner_body(inst, attrs, sig, label, body);
+    // The user's brace spans keep the item's span theirs, so lints such as `dead_code`
+    // still fire on it.
+    let mut group = Group::new(Delimiter::Brace, inner);
+    group.set_span(span);
+    group.into_token_stream()
+}
+
+fn inner_body(
+    inst: &Instrument,
+    attrs: &[Attribute],
+    sig: &Signature,
+    label: &str,
+    body: &Group,
 ) -> TokenStream {
     let prelude = inst.prelude(label);
     if sig.asyncness.is_none() {
@@ -262,11 +277,13 @@ pub fn body(
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     if inst.attr != Attr::Counted {
-        return quote! {{
+        let (inner_attrs, stmts) = split_inner_attrs(body);
+        return quote! {
+            #inner_attrs
             #prelude
             let #guard = #p::Histogram::start_timer(&__METERBOX_DURATION);
-            #body
-        }};
+            #stmts
+        };
     }
     let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
     let shape = if has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig) {
@@ -287,28 +304,52 @@ pub fn body(
         Shape::Guard => {
             // A silent end is a return here; in an async fn it is also what a drop before
             // completion looks like, which this shape cannot tell apart.
-            quote! {{
+            let (inner_attrs, stmts) = split_inner_attrs(body);
+            quote! {
+                #inner_attrs
                 #prelude
                 let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
-                #body
-            }}
+                #stmts
+            }
         }
-        Shape::Closure => quote_spanned! {Span::mixed_site()=> {
+        Shape::Closure => quote_spanned! {Span::mixed_site()=>
             #prelude
             let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
             #[allow(clippy::redundant_closure_call)]
             let #ret: #ty = (move || #body)();
             #finish
             #ret
-        }},
-        Shape::AsyncFn => quote_spanned! {Span::mixed_site()=> {
+        },
+        Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>
             #prelude
             let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
             let #ret: #ty = async move #body.await;
             #finish
             #ret
-        }},
+        },
     }
+}
+
+/// Splits `#![…]` inner attributes off the start of a body, so they can stay first once
+/// statements are put before the body's own. The body's statements then share the guard's
+/// scope rather than sit in a nested block, which would trip `unused_braces` on bodies such
+/// as `{ 1 }`; the guard is declared first, so it is still dropped last.
+fn split_inner_attrs(body: &Group) -> (TokenStream, TokenStream) {
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let mut split = 0;
+    while let [TokenTree::Punct(hash), TokenTree::Punct(bang), TokenTree::Group(g), ..] =
+        &tokens[split..]
+    {
+        if hash.as_char() != '#' || bang.as_char() != '!' || g.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        split += 3;
+    }
+    let (attrs, stmts) = tokens.split_at(split);
+    (
+        attrs.iter().cloned().collect(),
+        stmts.iter().cloned().collect(),
+    )
 }
 
 /// Input: `{ stmts…; async move { … } }`. Output: the same statements, and the async block
@@ -345,17 +386,17 @@ fn future_body(
             }
         }
     };
-    let (init, tail) = block.stmts.split_at(block.stmts.len() - 1);
-    let tail = match &tail[0] {
+    let (before, last) = block.stmts.split_at(block.stmts.len() - 1);
+    let tail = match &last[0] {
         Stmt::Expr(Expr::Call(call), None) => {
             let func = &call.func;
             quote!(#func(#new_future))
         }
         _ => new_future,
     };
-    quote! {{
+    quote! {
         #prelude
-        #(#init)*
+        #(#before)*
         #tail
-    }}
+    }
 }

@@ -90,10 +90,8 @@ impl Drop for DumpGuard {
 /// at the end of `main`) or when the process gets SIGINT or SIGTERM.
 ///
 /// ```no_run
-/// fn main() {
-///     let _dump = meterbox::dump_at_exit(meterbox::Format::Table);
-///     // … the program …
-/// }
+/// let _dump = meterbox::dump_at_exit(meterbox::Format::Table);
+/// // … the program; the table is written when `_dump` goes out of scope …
 /// ```
 pub fn dump_at_exit(format: Format) -> DumpGuard {
     DumpGuard::new(Target::Stderr, format)

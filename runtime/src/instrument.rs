@@ -164,6 +164,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::needless_borrow)] // the borrow is what selects the fallback
     fn results_are_classified_under_any_alias() {
         let ok: std::io::Result<u8> = Ok(1);
         let err: std::io::Result<u8> = Err(std::io::Error::other("x"));

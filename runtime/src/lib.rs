@@ -29,7 +29,12 @@
 //! binary never names is not linked, so name it: `use that_crate as _;`.
 #![deny(missing_docs)]
 #![warn(clippy::pedantic)]
-#![allow(clippy::module_name_repetitions)]
+// `OpenMetrics` is a name, not code; the hot path is inlined into users' crates on purpose.
+#![allow(
+    clippy::module_name_repetitions,
+    clippy::doc_markdown,
+    clippy::inline_always
+)]
 
 // Lets the runtime use its own macros, whose expansions name `::meterbox`.
 extern crate self as meterbox;

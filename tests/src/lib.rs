@@ -90,9 +90,13 @@ pub fn promtool_check(text: &str) -> Option<String> {
     run_tool("promtool", &["check", "metrics"], text).map(|(_, out)| out)
 }
 
-/// Parses `text` with the OpenMetrics parser of the Python `prometheus_client` package,
+/// Parses `text` with the `OpenMetrics` parser of the Python `prometheus_client` package,
 /// which is strict about the format; `Some(families)` as `name type samples` lines, or the
 /// parser's error.
+///
+/// # Panics
+///
+/// When the package is required but missing.
 #[must_use]
 pub fn openmetrics_parse(text: &str) -> Option<Result<String, String>> {
     const SCRIPT: &str = "

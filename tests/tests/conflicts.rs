@@ -54,6 +54,7 @@ static MERGED_ONE: Counter = Counter::new();
 static MERGED_TWO: Counter = Counter::new();
 
 #[counted]
+#[allow(clippy::cast_precision_loss)]
 fn unused_gauge_user() -> f64 {
     b::WIDGETS.get() + c::SPROCKETS_AGAIN.get() as f64 + d::LATENCY_AGAIN.count() as f64
 }
@@ -85,7 +86,11 @@ fn exposition_keeps_one_definition_per_name() {
     let text = render(Format::Prometheus);
     assert_eq!(text.matches("# TYPE widgets_total ").count(), 1);
     assert_eq!(text.matches("# TYPE sprockets_total ").count(), 1);
-    assert_eq!(text.matches("latency_bucket{shard=\"1\",le=\"+Inf\"}").count(), 1);
+    assert_eq!(
+        text.matches("latency_bucket{shard=\"1\",le=\"+Inf\"}")
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -98,5 +103,9 @@ fn identical_series_are_summed_never_emitted_twice() {
     assert_eq!(text.matches("\nmerged_total ").count(), 1);
     let s = meterbox::snapshot();
     assert_eq!(s.counter("merged_total", &[]), Some(3));
-    let _ = (SPROCKETS_TOTAL.get(), LATENCY.count(), a::WIDGETS_TOTAL.get());
+    let _ = (
+        SPROCKETS_TOTAL.get(),
+        LATENCY.count(),
+        a::WIDGETS_TOTAL.get(),
+    );
 }

@@ -222,17 +222,20 @@ fn async_trait_method_is_timed() {
 }
 
 #[counted]
-fn generic<T: ToString>(value: T) -> String {
+fn generic<T: ToString + ?Sized>(value: &T) -> String {
     value.to_string()
 }
 
 #[test]
 fn generic_fn_shares_one_series() {
-    assert_eq!(generic(1u8), "1");
-    assert_eq!(generic(String::from("a")), "a");
+    assert_eq!(generic(&1u8), "1");
+    assert_eq!(generic("a"), "a");
     assert_eq!(calls("generic", "ok"), 2);
     let s = snapshot();
-    let series = s.series("function_calls_total", &[("function", "generic"), ("result", "ok")]);
+    let series = s.series(
+        "function_calls_total",
+        &[("function", "generic"), ("result", "ok")],
+    );
     assert_eq!(series.len(), 1);
 }
 
@@ -255,7 +258,11 @@ fn same_name_in_two_modules_is_two_series() {
     let get = |module: &str| {
         s.counter(
             "function_calls_total",
-            &[("function", "same_name"), ("module", module), ("result", "ok")],
+            &[
+                ("function", "same_name"),
+                ("module", module),
+                ("result", "ok"),
+            ],
         )
     };
     assert_eq!(get("exit_paths::first"), Some(1));
@@ -365,7 +372,7 @@ unsafe fn raw_read(p: *const u32) -> u32 {
 fn unsafe_fn_is_counted() {
     let x = 9u32;
     // SAFETY: `x` is alive and aligned.
-    assert_eq!(unsafe { raw_read(&x) }, 9);
+    assert_eq!(unsafe { raw_read(&raw const x) }, 9);
     assert_eq!(calls("raw_read", "ok"), 1);
 }
 
@@ -378,7 +385,10 @@ fn custom_names_and_buckets() {
     custom_job();
     let s = snapshot();
     assert_eq!(
-        s.counter("jobs_total", &[("function", "custom_job"), ("result", "ok")]),
+        s.counter(
+            "jobs_total",
+            &[("function", "custom_job"), ("result", "ok")]
+        ),
         Some(1)
     );
     let h = s

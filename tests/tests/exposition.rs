@@ -1,7 +1,7 @@
 //! Golden files for the four formats, and the external checkers on the two text formats:
-//! `promtool check metrics` on the Prometheus format, and the strict OpenMetrics parser of
-//! the Python client on OpenMetrics (`promtool check metrics` reads only the 0.0.4 format:
-//! it cannot accept an OpenMetrics counter, whose family name has no `_total`).
+//! `promtool check metrics` on the Prometheus format, and the strict `OpenMetrics` parser of
+//! the Python client on `OpenMetrics` (`promtool check metrics` reads only the 0.0.4 format:
+//! it cannot accept an `OpenMetrics` counter, whose family name has no `_total`).
 //!
 //! `METERBOX_BLESS=1 cargo test -p meterbox-tests --test exposition` rewrites the golden
 //! files after an intended change; review the diff.
@@ -63,13 +63,15 @@ fn setup() {
 fn golden(file: &str, actual: &str) {
     // The runtime version appears in meterbox_build_info; goldens are written for `VERSION`.
     let actual = actual.replace(env!("CARGO_PKG_VERSION"), "VERSION");
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("golden").join(file);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("golden")
+        .join(file);
     if std::env::var("METERBOX_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &actual).expect("write golden file");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let expected =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     assert_eq!(actual, expected, "{} differs", path.display());
 }
 
@@ -124,6 +126,9 @@ fn strict_openmetrics_parser_accepts_the_output() {
     };
     let families = result.unwrap_or_else(|e| panic!("rejected: {e}"));
     assert!(families.contains("orders counter - 1"), "{families}");
-    assert!(families.contains("payload_bytes histogram bytes"), "{families}");
+    assert!(
+        families.contains("payload_bytes histogram bytes"),
+        "{families}"
+    );
     assert!(families.contains("open_files gauge - 1"), "{families}");
 }

@@ -52,12 +52,17 @@ fn expansions_ignore_shadowing_items() {
     assert!(through_facade().is_err());
     FACADE_EVENTS_TOTAL.inc();
     let s = ::meterbox::snapshot();
-    let calls = |f: &str, r: &str| {
-        s.counter("function_calls_total", &[("function", f), ("result", r)])
-    };
+    let calls =
+        |f: &str, r: &str| s.counter("function_calls_total", &[("function", f), ("result", r)]);
     assert_eq!(calls("shadowed", "ok"), ::core::option::Option::Some(1));
-    assert_eq!(calls("shadowed_async", "ok"), ::core::option::Option::Some(1));
-    assert_eq!(calls("through_facade", "error"), ::core::option::Option::Some(1));
+    assert_eq!(
+        calls("shadowed_async", "ok"),
+        ::core::option::Option::Some(1)
+    );
+    assert_eq!(
+        calls("through_facade", "error"),
+        ::core::option::Option::Some(1)
+    );
     assert_eq!(
         s.counter("facade_events_total", &[]),
         ::core::option::Option::Some(1)

@@ -28,7 +28,10 @@ fn fixture_metrics_are_linked_and_start_at_zero() {
     let duration = s
         .histogram(
             "function_duration_seconds",
-            &[("function", "register_account"), ("module", "registrar::hidden")],
+            &[
+                ("function", "register_account"),
+                ("module", "registrar::hidden"),
+            ],
         )
         .expect("the duration series is exported");
     assert_eq!(duration.count(), 0);

@@ -78,32 +78,37 @@ impl Histogram {
     /// strictly increasing. In a `static` this is a compile-time error.
     #[must_use]
     pub const fn new(bounds: &[f64]) -> Self {
-        if bounds.is_empty() {
-            panic!("meterbox: a histogram needs at least one bucket bound");
-        }
-        if bounds.len() > CAP {
-            panic!("meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds");
-        }
+        assert!(
+            !bounds.is_empty(),
+            "meterbox: a histogram needs at least one bucket bound"
+        );
+        assert!(
+            bounds.len() <= CAP,
+            "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
+        );
         let mut stored = [0.0; CAP];
         let mut bounds_ns = [u64::MAX; CAP];
         let mut first_ns = bounds.len();
         let mut i = 0;
         while i < bounds.len() {
             let b = bounds[i];
-            #[allow(clippy::eq_op)]
-            if b != b {
-                panic!("meterbox: histogram bucket bounds must not be NaN");
-            }
-            if i > 0 && b <= bounds[i - 1] {
-                panic!("meterbox: histogram bucket bounds must be strictly increasing");
-            }
+            assert!(
+                !b.is_nan(),
+                "meterbox: histogram bucket bounds must not be NaN"
+            );
+            assert!(
+                i == 0 || b > bounds[i - 1],
+                "meterbox: histogram bucket bounds must be strictly increasing"
+            );
             stored[i] = b;
             if b >= 0.0 {
                 if first_ns == bounds.len() {
                     first_ns = i;
                 }
-                // `as` saturates, so +Inf and huge bounds become u64::MAX.
-                bounds_ns[i] = (b * 1e9) as u64;
+                // `as` saturates, so +Inf and huge bounds become u64::MAX; b is not negative.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let ns = (b * 1e9) as u64;
+                bounds_ns[i] = ns;
             }
             i += 1;
         }
@@ -125,13 +130,16 @@ impl Histogram {
     /// When `count` is 0 or above [`Histogram::MAX_BUCKETS`], or `width` is not positive.
     #[must_use]
     pub const fn linear(start: f64, width: f64, count: usize) -> Self {
-        if !(width > 0.0) {
-            panic!("meterbox: linear histogram buckets need a positive width");
-        }
+        assert!(
+            width > 0.0,
+            "meterbox: linear histogram buckets need a positive width"
+        );
         let mut bounds = [0.0; CAP];
         let mut i = 0;
         while i < count && i < CAP {
-            bounds[i] = start + width * i as f64;
+            #[allow(clippy::cast_precision_loss)] // i < 40
+            let steps = i as f64;
+            bounds[i] = start + width * steps;
             i += 1;
         }
         Self::new(Self::prefix(&bounds, count))
@@ -145,12 +153,14 @@ impl Histogram {
     /// `factor` is not above 1.
     #[must_use]
     pub const fn exponential(start: f64, factor: f64, count: usize) -> Self {
-        if !(start > 0.0) {
-            panic!("meterbox: exponential histogram buckets need a positive start");
-        }
-        if !(factor > 1.0) {
-            panic!("meterbox: exponential histogram buckets need a factor above 1");
-        }
+        assert!(
+            start > 0.0,
+            "meterbox: exponential histogram buckets need a positive start"
+        );
+        assert!(
+            factor > 1.0,
+            "meterbox: exponential histogram buckets need a factor above 1"
+        );
         let mut bounds = [0.0; CAP];
         let mut i = 0;
         let mut b = start;
@@ -169,12 +179,14 @@ impl Histogram {
     }
 
     const fn prefix(bounds: &[f64; CAP], count: usize) -> &[f64] {
-        if count == 0 {
-            panic!("meterbox: a histogram needs at least one bucket bound");
-        }
-        if count > CAP {
-            panic!("meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds");
-        }
+        assert!(
+            count > 0,
+            "meterbox: a histogram needs at least one bucket bound"
+        );
+        assert!(
+            count <= CAP,
+            "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
+        );
         bounds.split_at(count).0
     }
 
@@ -182,8 +194,8 @@ impl Histogram {
     /// Prometheus' own clients.
     #[inline]
     pub fn observe(&self, value: f64) {
-        let mut i = 0;
-        while i < self.len && !(value <= self.bounds[i]) {
+        let mut i = if value.is_nan() { self.len } else { 0 };
+        while i < self.len && value > self.bounds[i] {
             i += 1;
         }
         self.buckets[i].fetch_add(1, Ordering::Relaxed);

@@ -1,0 +1,6 @@
+#[meterbox::timed(name = "a_seconds", name = "b_seconds")]
+fn job() {}
+
+fn main() {
+    job();
+}

@@ -1,0 +1,6 @@
+#[meterbox::timed(buckets = [])]
+fn job() {}
+
+fn main() {
+    job();
+}

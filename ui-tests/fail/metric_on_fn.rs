@@ -1,0 +1,8 @@
+#[meterbox::metric]
+fn orders() -> u64 {
+    0
+}
+
+fn main() {
+    let _ = orders();
+}

@@ -1,0 +1,6 @@
+trait Store {
+    #[meterbox::counted]
+    fn load(&self) -> u32;
+}
+
+fn main() {}

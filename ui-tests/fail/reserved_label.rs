@@ -1,0 +1,6 @@
+#[meterbox::counted(labels(result = "fine"))]
+fn job() {}
+
+fn main() {
+    job();
+}

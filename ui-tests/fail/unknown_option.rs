@@ -1,0 +1,6 @@
+#[meterbox::counted(nmae = "jobs_total")]
+fn job() {}
+
+fn main() {
+    job();
+}

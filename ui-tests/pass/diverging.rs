@@ -1,0 +1,29 @@
+#![deny(warnings)]
+
+#[meterbox::counted]
+#[meterbox::timed]
+#[allow(dead_code)]
+fn a() -> u32 {
+    unimplemented!()
+}
+
+#[meterbox::counted]
+#[meterbox::timed]
+#[allow(dead_code)]
+fn b() -> ! {
+    loop {}
+}
+
+#[meterbox::counted]
+#[allow(dead_code)]
+fn c() -> Result<u32, String> {
+    panic!("never")
+}
+
+#[meterbox::counted]
+#[allow(dead_code)]
+async fn d() -> Result<u32, String> {
+    todo!()
+}
+
+fn main() {}

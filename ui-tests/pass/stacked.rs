@@ -1,0 +1,22 @@
+#![deny(warnings)]
+
+#[meterbox::counted]
+#[meterbox::timed]
+fn both() -> Result<u8, String> {
+    Ok(1)
+}
+
+mod other {
+    #[meterbox::timed]
+    #[meterbox::counted]
+    pub fn both() -> Option<u8> {
+        Some(2)
+    }
+}
+
+fn main() {
+    assert_eq!(both(), Ok(1));
+    assert_eq!(other::both(), Some(2));
+    let s = meterbox::snapshot();
+    assert_eq!(s.counter("function_calls_total", &[("function", "both"), ("result", "ok")]), Some(2));
+}
