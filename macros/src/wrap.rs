@@ -3,8 +3,7 @@
 //! Both put their storage and its registration at the top of the body and a `Drop` guard
 //! before the user's code, so `return`, `?`, panics and (for async code) cancellation all
 //! record. `#[counted]` also needs the returned value to tell `ok` from `error`, which it
-//! catches by running the body in a closure (sync) or an inner async block (async) when the
-//! return type may be a `Result`.
+//! catches by running the body in a closure (sync) or an inner async block (async).
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
@@ -150,61 +149,6 @@ fn mentions_borrow(tokens: TokenStream) -> bool {
     })
 }
 
-/// Whether the return type may be a `Result` under some name. Types that certainly are not
-/// skip the closure: their outcome is always `ok`.
-fn may_be_result(output: &ReturnType) -> bool {
-    let ReturnType::Type(_, ty) = output else {
-        return false;
-    };
-    match &**ty {
-        Type::Reference(_)
-        | Type::Tuple(_)
-        | Type::Array(_)
-        | Type::Slice(_)
-        | Type::Never(_)
-        | Type::Ptr(_)
-        | Type::ImplTrait(_)
-        | Type::TraitObject(_) => false,
-        Type::Path(p) if p.qself.is_none() => {
-            let Some(last) = p.path.segments.last() else {
-                return true;
-            };
-            !matches!(
-                last.ident.to_string().as_str(),
-                "bool"
-                    | "char"
-                    | "str"
-                    | "u8"
-                    | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "i8"
-                    | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-                    | "f32"
-                    | "f64"
-                    | "String"
-                    | "Option"
-                    | "Vec"
-                    | "Box"
-                    | "Rc"
-                    | "Arc"
-                    | "HashMap"
-                    | "BTreeMap"
-                    | "HashSet"
-                    | "BTreeSet"
-                    | "Duration"
-            )
-        }
-        _ => true,
-    }
-}
-
 /// A `&mut` argument and a borrowed return value: the value may borrow from the argument,
 /// which a closure or inner async block that captured it could not hand back.
 fn may_return_borrow_of_mut(sig: &Signature) -> bool {
@@ -290,10 +234,10 @@ fn inner_body(
         Shape::Guard
     } else if sig.asyncness.is_some() {
         Shape::AsyncFn
-    } else if may_be_result(&sig.output) {
-        Shape::Closure
     } else {
-        Shape::Guard
+        // Also for values that cannot be `Result`s: finishing explicitly skips the
+        // panic check that a guard's drop needs, and the closure is inlined away.
+        Shape::Closure
     };
     let ty = value_type(&sig.output);
     let finish = quote! {{
