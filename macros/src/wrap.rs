@@ -240,6 +240,11 @@ fn inner_body(
         Shape::Closure
     };
     let ty = value_type(&sig.output);
+    // Inner attributes stay at the top of the function; a closure or async block cannot
+    // carry them.
+    let (inner_attrs, stmts) = split_inner_attrs(body);
+    let mut block = Group::new(Delimiter::Brace, stmts.clone());
+    block.set_span(body.span());
     let finish = quote! {{
         use #p::{ClassifyAny as _, ClassifyResult as _};
         #guard.finish((&#p::Classify(&#ret)).__meterbox_outcome());
@@ -248,7 +253,6 @@ fn inner_body(
         Shape::Guard => {
             // A silent end is a return here; in an async fn it is also what a drop before
             // completion looks like, which this shape cannot tell apart.
-            let (inner_attrs, stmts) = split_inner_attrs(body);
             quote! {
                 #inner_attrs
                 #prelude
@@ -257,17 +261,19 @@ fn inner_body(
             }
         }
         Shape::Closure => quote_spanned! {Span::mixed_site()=>
+            #inner_attrs
             #prelude
             let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
             #[allow(clippy::redundant_closure_call)]
-            let #ret: #ty = (move || #body)();
+            let #ret: #ty = (move || #block)();
             #finish
             #ret
         },
         Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>
+            #inner_attrs
             #prelude
             let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
-            let #ret: #ty = async move #body.await;
+            let #ret: #ty = async move #block.await;
             #finish
             #ret
         },
