@@ -81,5 +81,8 @@ fn main() {
         black_box(two_clock_reads());
         histogram_observe_ns(black_box(700));
     }
-    println!("{}", meterbox::render(meterbox::Format::Table).lines().count());
+    println!(
+        "{}",
+        meterbox::render(meterbox::Format::Table).lines().count()
+    );
 }
