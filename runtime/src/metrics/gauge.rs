@@ -44,12 +44,7 @@ impl Gauge {
     /// Adds `delta` (which may be negative).
     #[inline]
     pub fn add(&self, delta: f64) {
-        // A compare-exchange loop: there is no atomic float add.
-        let _ = self
-            .bits
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-                Some((f64::from_bits(bits) + delta).to_bits())
-            });
+        super::add_f64(&self.bits, delta);
     }
 
     /// Subtracts `delta`.

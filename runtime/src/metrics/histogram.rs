@@ -199,11 +199,7 @@ impl Histogram {
             i += 1;
         }
         self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        let _ = self
-            .sum_bits
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |bits| {
-                Some((f64::from_bits(bits) + value).to_bits())
-            });
+        super::add_f64(&self.sum_bits, value);
     }
 
     /// Records a duration given in nanoseconds, with integer arithmetic only; the value is

@@ -7,3 +7,14 @@ mod histogram;
 pub use counter::Counter;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+/// Adds `delta` to an `f64` stored as bits: a compare-exchange loop, as there is no atomic
+/// float add.
+#[inline]
+fn add_f64(bits: &AtomicU64, delta: f64) {
+    let _ = bits.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
+        Some((f64::from_bits(b) + delta).to_bits())
+    });
+}

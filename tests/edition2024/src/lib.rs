@@ -47,6 +47,6 @@ mod tests {
         assert_eq!(calls("ok"), Some(1));
         assert_eq!(calls("error"), Some(1));
         assert_eq!(s.counter("jobs_started_total", &[]), Some(2));
-        let _ = super::run_async(1);
+        drop(super::run_async(1));
     }
 }

@@ -1,0 +1,71 @@
+//! The instrumented shapes measured by `benches/hot_path.rs` (nanoseconds) and by
+//! `examples/hot_path_instructions.rs` (instructions), defined once for both. Each is
+//! `#[inline(never)]` so that every row pays the same call and return.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use meterbox::{counted, timed, Histogram};
+
+static RAW: AtomicU64 = AtomicU64::new(0);
+static HISTOGRAM: Histogram = Histogram::for_durations();
+
+/// The baseline: a call that does nothing.
+#[inline(never)]
+pub fn empty() {
+    black_box(());
+}
+
+/// The floor: what `#[counted]` would be if written by hand.
+#[inline(never)]
+pub fn raw_atomic_add() {
+    RAW.fetch_add(1, Ordering::Relaxed);
+}
+
+#[inline(never)]
+#[counted]
+pub fn counted_fn() {
+    black_box(());
+}
+
+#[inline(never)]
+#[counted]
+pub fn counted_result(ok: bool) -> Result<(), ()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(())
+    }
+}
+
+#[inline(never)]
+#[timed]
+pub fn timed_fn() {
+    black_box(());
+}
+
+#[inline(never)]
+#[counted]
+#[timed]
+pub fn counted_and_timed() {
+    black_box(());
+}
+
+/// The clock `#[timed]` uses, alone: two reads and a subtraction.
+#[inline(never)]
+pub fn two_clock_reads() -> Duration {
+    black_box(Instant::now()).elapsed()
+}
+
+/// Recording a duration, without the clock.
+#[inline(never)]
+pub fn histogram_observe_ns(ns: u64) {
+    HISTOGRAM.observe_ns(ns);
+}
+
+/// Recording an `f64`.
+#[inline(never)]
+pub fn histogram_observe(value: f64) {
+    HISTOGRAM.observe(value);
+}
