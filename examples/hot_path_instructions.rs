@@ -10,7 +10,7 @@
 //! Each function's inclusive count divided by 1,000,000 is its cost per call, call and
 //! return included (the same for every row, so differences are the instrumentation).
 
-#[path = "../runtime/benches/shapes.rs"]
+#[path = "../runtime/benches/shapes/mod.rs"]
 mod shapes;
 
 use std::hint::black_box;

@@ -31,11 +31,11 @@ pub fn counted_fn() {
 
 #[inline(never)]
 #[counted]
-pub fn counted_result(ok: bool) -> Result<(), ()> {
+pub fn counted_result(ok: bool) -> Result<u8, u8> {
     if ok {
-        Ok(())
+        Ok(0)
     } else {
-        Err(())
+        Err(1)
     }
 }
 
