@@ -18,7 +18,10 @@ use std::hint::black_box;
 const CALLS: u32 = 1_000_000;
 
 fn main() {
+    let handle = shapes::request_handle();
     for _ in 0..CALLS {
+        shapes::family_with(black_box("GET"), black_box("200"));
+        shapes::family_handle(black_box(handle));
         shapes::empty();
         shapes::raw_atomic_add();
         shapes::counted_fn();

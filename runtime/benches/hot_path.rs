@@ -7,8 +7,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use shapes::{
-    counted_and_timed, counted_fn, counted_result, empty, histogram_observe, histogram_observe_ns,
-    raw_atomic_add, timed_fn, two_clock_reads,
+    counted_and_timed, counted_fn, counted_result, empty, family_handle, family_with,
+    histogram_observe, histogram_observe_ns, raw_atomic_add, request_handle, timed_fn,
+    two_clock_reads,
 };
 
 fn hot_path(c: &mut Criterion) {
@@ -27,6 +28,13 @@ fn hot_path(c: &mut Criterion) {
     });
     g.bench_function("Histogram::observe", |b| {
         b.iter(|| histogram_observe(black_box(0.000_7)));
+    });
+    g.bench_function("Family::with([&str; 2]).inc()", |b| {
+        b.iter(|| family_with(black_box("GET"), black_box("200")));
+    });
+    let handle = request_handle();
+    g.bench_function("Family child, kept handle .inc()", |b| {
+        b.iter(|| family_handle(black_box(handle)));
     });
     g.finish();
 }

@@ -71,7 +71,7 @@ impl Collect for Calls {
     fn kind(&self) -> Kind {
         Kind::Counter
     }
-    fn extra_label_names(&self) -> &'static [&'static str] {
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
         &["result"]
     }
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {

@@ -44,15 +44,19 @@ mod encode;
 mod instrument;
 mod metrics;
 mod registry;
+mod self_metrics;
 mod snapshot;
 
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
 pub use meterbox_macros::{counted, metric, timed};
-pub use metrics::{Counter, Gauge, Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
+pub use metrics::{
+    Counter, Family, Gauge, Histogram, HistogramTimer, Member, DEFAULT_DURATION_BUCKETS,
+    DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE,
+};
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
-pub use snapshot::{snapshot, Family, HistogramValue, Series, Snapshot, Value};
+pub use snapshot::{snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, Value};
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
 #[doc(hidden)]
@@ -75,22 +79,6 @@ pub mod __private {
     pub use crate::metrics::{Counter, Gauge, Histogram};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
-}
-
-/// The runtime's own metric, so that the registry is never empty (an empty link section
-/// has broken some linkers) and scrapers can see which meterbox a program runs.
-static BUILD_INFO: Gauge = Gauge::with_value(1.0);
-
-__register! {
-    static BUILD_INFO_DESCRIPTOR: Descriptor = Descriptor {
-        name: "meterbox_build_info",
-        help: "Version of the meterbox runtime; always 1.",
-        unit: "",
-        labels: &[("version", env!("CARGO_PKG_VERSION"))],
-        file: file!(),
-        line: line!(),
-        source: &BUILD_INFO,
-    };
 }
 
 #[cfg(test)]

@@ -58,8 +58,19 @@ pub trait Collect: Sync + 'static {
     fn kind(&self) -> Kind;
 
     /// Names of the labels this storage adds to the descriptor's constant labels.
-    fn extra_label_names(&self) -> &'static [&'static str] {
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// Whether the cells change at run time (a family's children), so that exposition
+    /// visits them on every render instead of once.
+    fn is_dynamic(&self) -> bool {
+        false
+    }
+
+    /// For a family: the counter of label sets sent to its overflow series.
+    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
+        None
     }
 
     /// Calls `visit` once per cell with the values of the extra labels, in the order of

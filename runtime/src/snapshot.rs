@@ -19,12 +19,12 @@ use crate::registry::Kind;
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     /// Families in name order.
-    pub families: Vec<Family>,
+    pub families: Vec<FamilySnapshot>,
 }
 
 /// One metric family: a name and its series.
 #[derive(Debug, Clone)]
-pub struct Family {
+pub struct FamilySnapshot {
     /// Full name (counters end in `_total`).
     pub name: &'static str,
     /// HELP text.
@@ -144,7 +144,7 @@ impl HistogramValue {
 impl Snapshot {
     /// The family called `name`.
     #[must_use]
-    pub fn family(&self, name: &str) -> Option<&Family> {
+    pub fn family(&self, name: &str) -> Option<&FamilySnapshot> {
         self.families.iter().find(|f| f.name == name)
     }
 
@@ -199,7 +199,7 @@ pub fn snapshot() -> Snapshot {
     let families = layout()
         .families
         .iter()
-        .map(|f| Family {
+        .map(|f| FamilySnapshot {
             name: f.name,
             help: f.help,
             unit: f.unit,
@@ -207,6 +207,7 @@ pub fn snapshot() -> Snapshot {
             series: f
                 .series
                 .iter()
+                .chain(&f.dynamic_series())
                 .map(|s| Series {
                     labels: s.labels.clone(),
                     value: match f.kind {

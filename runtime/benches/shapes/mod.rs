@@ -6,10 +6,11 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use meterbox::{counted, timed, Histogram};
+use meterbox::{counted, timed, Counter, Family, Histogram};
 
 static RAW: AtomicU64 = AtomicU64::new(0);
 static HISTOGRAM: Histogram = Histogram::for_durations();
+static REQUESTS: Family<Counter, 2> = Family::new(["method", "status"]);
 
 /// The baseline: a call that does nothing.
 #[inline(never)]
@@ -68,4 +69,21 @@ pub fn histogram_observe_ns(ns: u64) {
 #[inline(never)]
 pub fn histogram_observe(value: f64) {
     HISTOGRAM.observe(value);
+}
+
+/// A string-labelled counter looked up on every call.
+#[inline(never)]
+pub fn family_with(method: &str, status: &str) {
+    REQUESTS.with([method, status]).inc();
+}
+
+/// A family child whose handle the caller kept.
+#[inline(never)]
+pub fn family_handle(handle: &Counter) {
+    handle.inc();
+}
+
+/// The handle `family_handle` takes.
+pub fn request_handle() -> &'static Counter {
+    REQUESTS.with(["GET", "200"])
 }

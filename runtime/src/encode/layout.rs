@@ -21,10 +21,34 @@ pub(crate) struct FamilyLayout {
     pub help: &'static str,
     pub unit: &'static str,
     pub kind: Kind,
+    /// Series fixed at link time, laid out once.
     pub series: Vec<SeriesLayout>,
+    /// Definitions whose series appear at run time (families), laid out at each render.
+    pub dynamic: Vec<&'static Descriptor>,
 }
 
 impl FamilyLayout {
+    /// The series of the run-time definitions as they are now, sorted by labels.
+    pub fn dynamic_series(&self) -> Vec<SeriesLayout> {
+        let mut out = Vec::new();
+        for d in &self.dynamic {
+            d.source.cells(&mut |extra, cell| {
+                let labels = all_labels(d, extra);
+                let text = label_text(&labels);
+                out.push((text, labels, cell));
+            });
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.into_iter()
+            .map(|(text, labels, cell)| SeriesLayout {
+                prefixes: prefixes(self.name, self.kind, &text, cell),
+                labels,
+                cells: vec![cell],
+                site: String::new(),
+            })
+            .collect()
+    }
+
     /// The OpenMetrics family name: a counter's name without its `_total` suffix.
     pub fn base_name(&self) -> &'static str {
         match self.kind {
@@ -58,20 +82,26 @@ pub(crate) fn layout() -> &'static Layout {
     })
 }
 
+/// While building: the family's first definition, its static series, its run-time ones.
+type Entry = (
+    &'static Descriptor,
+    BTreeMap<String, SeriesLayout>,
+    Vec<&'static Descriptor>,
+);
+
 pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
     // Definitions sorted by site so that which one wins a conflict does not depend on the
     // order the linker happened to lay them out in.
     let mut sorted: Vec<&'static Descriptor> = descriptors.iter().collect();
     sorted.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
 
-    let mut families: BTreeMap<
-        &'static str,
-        (&'static Descriptor, BTreeMap<String, SeriesLayout>),
-    > = BTreeMap::new();
+    let mut families: BTreeMap<&'static str, Entry> = BTreeMap::new();
     let mut conflicts = Vec::new();
     for d in sorted {
         let name = family_name(d);
-        let (first, series) = families.entry(name).or_insert_with(|| (d, BTreeMap::new()));
+        let (first, series, dynamic) = families
+            .entry(name)
+            .or_insert_with(|| (d, BTreeMap::new(), Vec::new()));
         if let Some(what) = difference(first, d) {
             conflicts.push(Conflict {
                 name,
@@ -81,19 +111,12 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
             });
             continue;
         }
+        if d.source.is_dynamic() {
+            dynamic.push(d);
+            continue;
+        }
         d.source.cells(&mut |extra, cell| {
-            let labels: Vec<(&'static str, &'static str)> = d
-                .labels
-                .iter()
-                .copied()
-                .chain(
-                    d.source
-                        .extra_label_names()
-                        .iter()
-                        .copied()
-                        .zip(extra.iter().copied()),
-                )
-                .collect();
+            let labels = all_labels(d, extra);
             let text = label_text(&labels);
             let series = series.entry(text).or_insert_with_key(|text| SeriesLayout {
                 prefixes: prefixes(name, d.kind(), text, cell),
@@ -120,16 +143,32 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
     Layout {
         families: families
             .into_iter()
-            .map(|(name, (d, series))| FamilyLayout {
+            .map(|(name, (d, series, dynamic))| FamilyLayout {
                 name,
                 help: d.help,
                 unit: d.unit,
                 kind: d.kind(),
                 series: series.into_values().collect(),
+                dynamic,
             })
             .collect(),
         conflicts,
     }
+}
+
+/// The constant labels of `d`, then its storage's labels with the values in `extra`.
+fn all_labels(d: &'static Descriptor, extra: &[&'static str]) -> Vec<(&'static str, &'static str)> {
+    d.labels
+        .iter()
+        .copied()
+        .chain(
+            d.source
+                .extra_label_names()
+                .iter()
+                .copied()
+                .zip(extra.iter().copied()),
+        )
+        .collect()
 }
 
 /// The exposed name: a counter's name always ends in `_total`, as both formats expect.

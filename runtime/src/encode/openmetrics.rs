@@ -32,6 +32,9 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         for series in &family.series {
             push_values(out, family.kind, series);
         }
+        for series in &family.dynamic_series() {
+            push_values(out, family.kind, series);
+        }
     }
     out.push_str("# EOF\n");
 }

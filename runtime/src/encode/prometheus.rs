@@ -19,5 +19,8 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         for series in &family.series {
             push_values(out, family.kind, series);
         }
+        for series in &family.dynamic_series() {
+            push_values(out, family.kind, series);
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! The metric types users declare as statics.
 
 mod counter;
+mod family;
 mod gauge;
 mod histogram;
 
 pub use counter::Counter;
+pub use family::{Family, Member, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
 
