@@ -16,14 +16,17 @@ pub enum Attr {
     Metric,
     Counted,
     Timed,
+    InFlight,
+    Instrumented,
 }
 
 impl Attr {
     fn options(self) -> &'static [&'static str] {
         match self {
             Attr::Metric => &["name", "help", "unit", "labels", "crate"],
-            Attr::Counted => &["name", "help", "labels", "crate"],
+            Attr::Counted | Attr::InFlight => &["name", "help", "labels", "crate"],
             Attr::Timed => &["name", "help", "labels", "buckets", "crate"],
+            Attr::Instrumented => &["labels", "crate"],
         }
     }
 
@@ -31,8 +34,8 @@ impl Attr {
     fn reserved_labels(self) -> &'static [&'static str] {
         match self {
             Attr::Metric => &[],
-            Attr::Counted => &["function", "module", "result"],
-            Attr::Timed => &["function", "module"],
+            Attr::Counted | Attr::Instrumented => &["function", "module", "result"],
+            Attr::Timed | Attr::InFlight => &["function", "module"],
         }
     }
 }

@@ -38,6 +38,37 @@ pub fn timed(args: TokenStream, input: TokenStream) -> TokenStream {
     instrument(Attr::Timed, args, input)
 }
 
+/// Keeps `function_calls_in_flight{function, module}` up to date: one more while a call runs,
+/// one less when it ends, however it ends. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn in_flight(args: TokenStream, input: TokenStream) -> TokenStream {
+    instrument(Attr::InFlight, args, input)
+}
+
+/// `#[counted]`, `#[timed]` and `#[in_flight]` in one attribute; takes `labels(…)` and
+/// `crate = path`, passed to all three. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
+    let args: proc_macro2::TokenStream = args.into();
+    let input: proc_macro2::TokenStream = input.into();
+    match Args::parse(Attr::Instrumented, args.clone()) {
+        Ok(parsed) => {
+            let krate = parsed.krate.as_ref().map_or_else(
+                || quote::quote!(::meterbox),
+                quote::ToTokens::to_token_stream,
+            );
+            quote::quote! {
+                #[#krate::counted(#args)]
+                #[#krate::timed(#args)]
+                #[#krate::in_flight(#args)]
+                #input
+            }
+            .into()
+        }
+        Err(err) => with_error(err, &input),
+    }
+}
+
 fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
     let input: proc_macro2::TokenStream = input.into();
     let result = Args::parse(attr, args.into())

@@ -30,6 +30,11 @@ impl Instrument {
                 "Calls of instrumented functions, by function, module and result.",
                 "",
             ),
+            Attr::InFlight => (
+                "function_calls_in_flight",
+                "Calls of instrumented functions in progress.",
+                "",
+            ),
             _ => (
                 "function_duration_seconds",
                 "Wall time of instrumented functions in seconds, awaits included.",
@@ -62,6 +67,18 @@ impl Instrument {
             Attr::Metric => "metric",
             Attr::Counted => "counted",
             Attr::Timed => "timed",
+            Attr::InFlight => "in_flight",
+            Attr::Instrumented => "instrumented",
+        }
+    }
+
+    /// The guard of `#[timed]` and `#[in_flight]`, made on entry and recording on drop.
+    fn enter(&self) -> TokenStream {
+        let p = self.args.private();
+        if self.attr == Attr::InFlight {
+            quote!(#p::InFlightGuard::enter(&__METERBOX_IN_FLIGHT))
+        } else {
+            quote!(#p::Histogram::start_timer(&__METERBOX_DURATION))
         }
     }
 
@@ -74,6 +91,13 @@ impl Instrument {
                 quote!(#p::Calls),
                 quote!(#p::Calls::new()),
                 Ident::new("__METERBOX_CALLS_DESCRIPTOR", Span::call_site()),
+            )
+        } else if self.attr == Attr::InFlight {
+            (
+                Ident::new("__METERBOX_IN_FLIGHT", Span::call_site()),
+                quote!(#p::Gauge),
+                quote!(#p::Gauge::new()),
+                Ident::new("__METERBOX_IN_FLIGHT_DESCRIPTOR", Span::call_site()),
             )
         } else {
             let init = self.args.buckets.as_ref().map_or_else(
@@ -222,10 +246,11 @@ fn inner_body(
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     if inst.attr != Attr::Counted {
         let (inner_attrs, stmts) = split_inner_attrs(body);
+        let enter = inst.enter();
         return quote! {
             #inner_attrs
             #prelude
-            let #guard = #p::Histogram::start_timer(&__METERBOX_DURATION);
+            let #guard = #enter;
             #stmts
         };
     }
@@ -329,9 +354,10 @@ fn future_body(
             }
         }
     } else {
+        let enter = inst.enter();
         quote_spanned! {Span::mixed_site()=>
             #(#attrs)* async #capture {
-                let #guard = #p::Histogram::start_timer(&__METERBOX_DURATION);
+                let #guard = #enter;
                 #inner
             }
         }

@@ -1,7 +1,7 @@
 //! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
 //! guard that records the outcome on every exit path.
 
-use crate::metrics::Counter;
+use crate::metrics::{Counter, Gauge};
 use crate::registry::{Cell, Collect, Kind};
 
 /// How a call of an instrumented function ended: the `result` label.
@@ -122,6 +122,29 @@ impl Drop for CallGuard {
             self.on_drop
         };
         self.calls.counters[outcome as usize].inc();
+    }
+}
+
+/// Holds one call in `function_calls_in_flight` from entry until it ends, however it ends.
+#[derive(Debug)]
+pub struct InFlightGuard {
+    gauge: &'static Gauge,
+}
+
+impl InFlightGuard {
+    /// Counts the call in.
+    #[inline]
+    #[must_use]
+    pub fn enter(gauge: &'static Gauge) -> Self {
+        gauge.inc();
+        Self { gauge }
+    }
+}
+
+impl Drop for InFlightGuard {
+    #[inline]
+    fn drop(&mut self) {
+        self.gauge.dec();
     }
 }
 

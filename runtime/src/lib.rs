@@ -50,10 +50,10 @@ mod snapshot;
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
-pub use meterbox_macros::{counted, metric, timed};
+pub use meterbox_macros::{counted, in_flight, instrumented, metric, timed};
 pub use metrics::{
-    Counter, Family, Gauge, Histogram, HistogramTimer, Member, DEFAULT_DURATION_BUCKETS,
-    DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE,
+    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member,
+    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
 pub use snapshot::{snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, Value};
@@ -75,7 +75,9 @@ macro_rules! __register {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__register as register;
-    pub use crate::instrument::{CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, Outcome};
+    pub use crate::instrument::{
+        CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
+    };
     pub use crate::metrics::{Counter, Gauge, Histogram};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;

@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::metrics::{Counter, Gauge, Histogram};
+use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram};
 
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -47,6 +47,8 @@ pub enum Cell {
     Gauge(&'static Gauge),
     /// A histogram's buckets and sum.
     Histogram(&'static Histogram),
+    /// A gauge computed when read.
+    Callback(&'static CallbackGauge),
 }
 
 /// What a registered static holds: one or more cells of a single [`Kind`].

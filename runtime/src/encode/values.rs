@@ -14,6 +14,7 @@ pub(crate) fn scalar(series: &SeriesLayout) -> f64 {
             Cell::Counter(c) => c.get() as f64,
             Cell::Gauge(g) => g.get(),
             Cell::Histogram(h) => h.sum(),
+            Cell::Callback(g) => g.get(),
         })
         .sum()
 }

@@ -1,10 +1,12 @@
 //! The metric types users declare as statics.
 
+mod callback;
 mod counter;
 mod family;
 mod gauge;
 mod histogram;
 
+pub use callback::CallbackGauge;
 pub use counter::Counter;
 pub use family::{Family, Member, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use gauge::Gauge;

@@ -1,0 +1,6 @@
+#[meterbox::in_flight(buckets = [1.0])]
+fn job() {}
+
+fn main() {
+    job();
+}
