@@ -1,13 +1,12 @@
 //! A family: one metric name, one child metric per set of label values, created on first use.
 //!
-//! Lookups of existing children take a read lock only; a new child is created once, under
-//! the write lock, and leaked so that callers can keep a `&'static` handle to it and skip the
-//! lookup altogether. The number of children is capped, so leaking is bounded.
+//! Children live in an open-addressing table whose slots only ever go from empty to a child,
+//! so lookups take no lock at all; a new child is created once, under a mutex, and leaked so
+//! that callers can keep a `&'static` handle to it and skip the lookup altogether. The number
+//! of children is capped, so both the table and the leak are bounded.
 
-use core::hash::{BuildHasherDefault, Hasher};
 use core::sync::atomic::{AtomicUsize, Ordering};
-use std::collections::HashMap;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::{Counter, Gauge, Histogram};
 use crate::registry::{Cell, Collect, Kind};
@@ -18,6 +17,9 @@ pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
 /// The default most children a family creates before sending new label sets to the
 /// overflow series.
 pub const DEFAULT_LABEL_SET_LIMIT: usize = 1_000;
+
+/// The highest limit a family takes; its table then has 2^21 slots.
+const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 
 /// A metric type that can be a family's child.
 pub trait Member: Collect + Sized + Send + Sync + 'static {
@@ -67,40 +69,84 @@ impl Member for Histogram {
 }
 
 struct Child<M, const N: usize> {
+    hash: u64,
     values: [&'static str; N],
     metric: M,
 }
 
-/// FNV-1a: label values are short, and the map is keyed by this hash already.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, _: &[u8]) {
-        unreachable!("keys are hashed before insertion")
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
+/// A hash of the label values, a word at a time: label values are short, so this is a few
+/// multiplies. Each value's length goes in too, which keeps `["ab", ""]` and `["a", "b"]`
+/// apart.
 fn hash_values(values: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut h = 0u64;
     for v in values {
-        for &b in v.as_bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let bytes = v.as_bytes();
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            h = mix(h, u64::from_le_bytes(word));
         }
-        // A separator that no UTF-8 text contains keeps ["ab", ""] and ["a", "b"] apart.
-        h = (h ^ 0xff).wrapping_mul(0x0100_0000_01b3);
+        // A byte loop: for the few bytes left it beats a variable-length copy.
+        let mut word = 0u64;
+        for (k, &b) in chunks.remainder().iter().enumerate() {
+            word |= u64::from(b) << (8 * k);
+        }
+        h = mix(h, word);
+        h = mix(h, bytes.len() as u64);
     }
     h
 }
 
-type Children<M, const N: usize> =
-    HashMap<u64, Vec<&'static Child<M, N>>, BuildHasherDefault<PassThrough>>;
+/// Open addressing with linear probing; a slot is set once and never cleared, which is what
+/// lets readers go without a lock. At least twice as many slots as the limit keeps probes
+/// short and guarantees an empty slot.
+struct Table<M: 'static, const N: usize> {
+    slots: Box<[OnceLock<&'static Child<M, N>>]>,
+    shift: u32,
+}
+
+impl<M, const N: usize> Table<M, N> {
+    fn for_limit(limit: usize) -> Self {
+        let slots = (limit * 2).next_power_of_two().max(8);
+        Self {
+            slots: (0..slots).map(|_| OnceLock::new()).collect(),
+            shift: 64 - slots.trailing_zeros(),
+        }
+    }
+
+    fn start(&self, hash: u64) -> usize {
+        // The high bits: the multiply in the hash mixes upwards.
+        usize::try_from(hash >> self.shift).unwrap_or(0)
+    }
+
+    fn find(&self, hash: u64, values: &[&str; N]) -> Option<&'static Child<M, N>> {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(hash);
+        loop {
+            let child = *self.slots[i].get()?;
+            if child.hash == hash && child.values == *values {
+                return Some(child);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Under the family's insert lock, with fewer children than half the slots.
+    fn insert(&self, child: &'static Child<M, N>) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(child.hash);
+        while self.slots[i].set(child).is_err() {
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn children(&self) -> impl Iterator<Item = &'static Child<M, N>> + '_ {
+        self.slots.iter().filter_map(|slot| slot.get().copied())
+    }
+}
 
 /// Metrics of one name told apart by `N` labels, declared as a `static`:
 ///
@@ -117,15 +163,16 @@ type Children<M, const N: usize> =
 /// assert_eq!(ok.get(), 2);
 /// ```
 ///
-/// A family holds at most its limit of children ([`DEFAULT_LABEL_SET_LIMIT`], or
-/// [`Family::with_limit`]). Past it, new label sets all share one series whose label values
+/// Finding an existing child takes no lock. A family holds at most its limit of children
+/// ([`DEFAULT_LABEL_SET_LIMIT`], or [`Family::with_limit`], up to 2^20). Past it, new label sets all share one series whose label values
 /// are `"__overflow__"`, and `meterbox_dropped_label_sets_total{metric}` counts the calls
 /// sent there: nothing panics and nothing grows without bound.
 pub struct Family<M: Member, const N: usize> {
     label_names: [&'static str; N],
     limit: usize,
     prototype: M,
-    children: RwLock<Children<M, N>>,
+    table: OnceLock<Table<M, N>>,
+    insert: Mutex<()>,
     len: AtomicUsize,
     overflow: OnceLock<&'static Child<M, N>>,
     dropped: Counter,
@@ -199,17 +246,23 @@ impl<M: Member, const N: usize> Family<M, N> {
             label_names,
             limit: DEFAULT_LABEL_SET_LIMIT,
             prototype,
-            children: RwLock::new(HashMap::with_hasher(BuildHasherDefault::new())),
+            table: OnceLock::new(),
+            insert: Mutex::new(()),
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
             dropped: Counter::new(),
         }
     }
 
-    /// The same family with at most `limit` children besides the overflow series.
+    /// The same family with at most `limit` children besides the overflow series (at most
+    /// 2^20; a higher limit is lowered to that).
     #[must_use]
     pub const fn with_limit(mut self, limit: usize) -> Self {
-        self.limit = limit;
+        self.limit = if limit > MAX_LABEL_SET_LIMIT {
+            MAX_LABEL_SET_LIMIT
+        } else {
+            limit
+        };
         self
     }
 
@@ -223,32 +276,32 @@ impl<M: Member, const N: usize> Family<M, N> {
     /// on first use. The handle lives as long as the program: keep it to skip the lookup.
     pub fn with(&self, values: [&str; N]) -> &'static M {
         let hash = hash_values(&values);
-        {
-            let children = self.children.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(child) = find(&children, hash, &values) {
-                return &child.metric;
-            }
+        let table = self.table();
+        if let Some(child) = table.find(hash, &values) {
+            return &child.metric;
         }
-        let mut children = self
-            .children
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Another thread may have created it between the two locks.
-        if let Some(child) = find(&children, hash, &values) {
+        let guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another thread may have created it meanwhile.
+        if let Some(child) = table.find(hash, &values) {
             return &child.metric;
         }
         if self.len.load(Ordering::Relaxed) >= self.limit {
-            drop(children);
+            drop(guard);
             self.dropped.inc();
             return &self.overflow().metric;
         }
         let child: &'static Child<M, N> = Box::leak(Box::new(Child {
+            hash,
             values: values.map(|v| &*Box::leak(Box::<str>::from(v))),
             metric: self.prototype.fresh(),
         }));
-        children.entry(hash).or_default().push(child);
+        table.insert(child);
         self.len.fetch_add(1, Ordering::Relaxed);
         &child.metric
+    }
+
+    fn table(&self) -> &Table<M, N> {
+        self.table.get_or_init(|| Table::for_limit(self.limit))
     }
 
     /// How many children exist, not counting the overflow series.
@@ -272,22 +325,12 @@ impl<M: Member, const N: usize> Family<M, N> {
     fn overflow(&self) -> &'static Child<M, N> {
         self.overflow.get_or_init(|| {
             Box::leak(Box::new(Child {
+                hash: 0,
                 values: [OVERFLOW_LABEL_VALUE; N],
                 metric: self.prototype.fresh(),
             }))
         })
     }
-}
-
-fn find<'a, M, const N: usize>(
-    children: &'a Children<M, N>,
-    hash: u64,
-    values: &[&str; N],
-) -> Option<&'a &'static Child<M, N>> {
-    children
-        .get(&hash)?
-        .iter()
-        .find(|child| child.values == *values)
 }
 
 impl<M: Member, const N: usize> Collect for Family<M, N> {
@@ -304,11 +347,11 @@ impl<M: Member, const N: usize> Collect for Family<M, N> {
     }
 
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let children = self.children.read().unwrap_or_else(PoisonError::into_inner);
-        for child in children.values().flatten() {
-            visit(&child.values, child.metric.cell());
+        if let Some(table) = self.table.get() {
+            for child in table.children() {
+                visit(&child.values, child.metric.cell());
+            }
         }
-        drop(children);
         if let Some(overflow) = self.overflow.get() {
             visit(&overflow.values, overflow.metric.cell());
         }
@@ -343,6 +386,33 @@ mod tests {
         F.with(["xy", ""]).inc();
         assert_eq!(F.with(["x", "y"]).get(), 2);
         assert_eq!(F.len(), 3);
+    }
+
+    #[test]
+    fn values_that_concatenate_alike_are_apart() {
+        assert_ne!(hash_values(&["ab", ""]), hash_values(&["a", "b"]));
+        assert_ne!(hash_values(&["", "ab"]), hash_values(&["ab", ""]));
+        assert_eq!(
+            hash_values(&["longer than eight", "x"]),
+            hash_values(&["longer than eight", "x"])
+        );
+    }
+
+    #[test]
+    fn a_full_table_still_finds_every_child() {
+        static F: Family<Counter, 1> = Family::new(["id"]).with_limit(64);
+        let ids: Vec<String> = (0..64).map(|i| format!("id-{i}")).collect();
+        for id in &ids {
+            F.with([id]).inc();
+        }
+        for id in &ids {
+            F.with([id]).inc();
+        }
+        for id in &ids {
+            assert_eq!(F.with([id]).get(), 2, "{id}");
+        }
+        assert_eq!(F.len(), 64);
+        assert_eq!(F.dropped(), 0);
     }
 
     #[test]
