@@ -23,6 +23,10 @@ static ROUTE_LATENCY_SECONDS: Family<Histogram, 1> =
 #[metric]
 static LOGINS_TOTAL: Family<Counter, 1> = Family::new(["user"]).with_limit(3);
 
+/// Sessions by user, capped to show an overflow series to the checkers.
+#[metric]
+static SESSIONS_TOTAL: Family<Counter, 1> = Family::new(["user"]).with_limit(1);
+
 /// Jobs by worker, raced.
 #[metric]
 static RACED_TOTAL: Family<Counter, 1> = Family::new(["worker"]);
@@ -76,7 +80,9 @@ fn awkward_label_values_are_escaped() {
 #[test]
 fn promtool_and_openmetrics_parser_accept_families() {
     setup();
-    let _ = LOGINS_TOTAL.with(["x"]);
+    SESSIONS_TOTAL.with(["a"]).inc();
+    SESSIONS_TOTAL.with(["b"]).inc();
+    assert!(render(Format::Prometheus).contains("sessions_total{user=\"__overflow__\"} 1\n"));
     if let Some(out) = promtool_check(&render(Format::Prometheus)) {
         assert_eq!(out, "", "promtool check metrics reported problems");
     }
