@@ -212,7 +212,7 @@ pub fn snapshot() -> Snapshot {
                     labels: s.labels.clone(),
                     value: match f.kind {
                         Kind::Counter => Value::Counter(values::counter(s)),
-                        Kind::Gauge => Value::Gauge(values::scalar(s)),
+                        Kind::Gauge => Value::Gauge(values::gauge(s)),
                         Kind::Histogram => {
                             let (buckets, sum) = values::histogram(s);
                             let bounds = s.bounds();

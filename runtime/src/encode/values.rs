@@ -4,17 +4,15 @@ use super::layout::SeriesLayout;
 use super::text::{push_f64, push_u64};
 use crate::registry::{Cell, Kind};
 
-/// The current value of a counter or gauge series, summing merged definitions.
-pub(crate) fn scalar(series: &SeriesLayout) -> f64 {
+/// The current value of a gauge series, summing merged definitions.
+pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
     series
         .cells
         .iter()
         .map(|cell| match cell {
-            #[allow(clippy::cast_precision_loss)]
-            Cell::Counter(c) => c.get() as f64,
             Cell::Gauge(g) => g.get(),
-            Cell::Histogram(h) => h.sum(),
             Cell::Callback(g) => g.get(),
+            _ => 0.0,
         })
         .sum()
 }
@@ -61,7 +59,7 @@ pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
         }
         Kind::Gauge => {
             out.push_str(&series.prefixes[0]);
-            push_f64(out, scalar(series));
+            push_f64(out, gauge(series));
             out.push('\n');
         }
         Kind::Histogram => {
