@@ -5,6 +5,7 @@
 #![warn(clippy::pedantic)]
 
 mod args;
+mod derive;
 mod descriptor;
 mod function;
 mod metric;
@@ -67,6 +68,30 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         Err(err) => with_error(err, &input),
     }
+}
+
+/// Makes a field-less enum a label value: each variant's text is its name in `snake_case`,
+/// or `#[label(rename = "…")]`. See `meterbox::LabelValue`.
+#[proc_macro_derive(LabelValue, attributes(label))]
+pub fn derive_label_value(input: TokenStream) -> TokenStream {
+    derive(input, derive::label_value)
+}
+
+/// Makes a struct of label values a label set keyed by its field names (or
+/// `#[label(rename = "…")]`). See `meterbox::LabelSet`.
+#[proc_macro_derive(LabelSet, attributes(label))]
+pub fn derive_label_set(input: TokenStream) -> TokenStream {
+    derive(input, derive::label_set)
+}
+
+fn derive(
+    input: TokenStream,
+    expand: fn(syn::DeriveInput) -> syn::Result<proc_macro2::TokenStream>,
+) -> TokenStream {
+    syn::parse::<syn::DeriveInput>(input)
+        .and_then(expand)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {

@@ -42,6 +42,7 @@ extern crate self as meterbox;
 mod dump;
 mod encode;
 mod instrument;
+mod labels;
 mod metrics;
 mod registry;
 mod self_metrics;
@@ -50,9 +51,10 @@ mod snapshot;
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
-pub use meterbox_macros::{counted, in_flight, instrumented, metric, timed};
+pub use labels::{Label, LabelSet, LabelValue};
+pub use meterbox_macros::{counted, in_flight, instrumented, metric, timed, LabelSet, LabelValue};
 pub use metrics::{
-    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member,
+    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, TypedFamily,
     DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
@@ -78,6 +80,7 @@ pub mod __private {
     pub use crate::instrument::{
         CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
     };
+    pub use crate::labels::{cardinality_product, radix};
     pub use crate::metrics::{Counter, Gauge, Histogram};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;

@@ -1,16 +1,22 @@
 //! The metric types users declare as statics.
 
 mod callback;
+mod children;
 mod counter;
 mod family;
 mod gauge;
 mod histogram;
+mod member;
+mod typed_family;
 
 pub use callback::CallbackGauge;
+pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use counter::Counter;
-pub use family::{Family, Member, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
+pub use family::Family;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
+pub use member::Member;
+pub use typed_family::TypedFamily;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
