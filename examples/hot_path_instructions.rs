@@ -19,7 +19,12 @@ const CALLS: u32 = 1_000_000;
 
 fn main() {
     let handle = shapes::request_handle();
+    let request = shapes::Request {
+        method: shapes::Method::Post,
+        status: shapes::Status::NotFound,
+    };
     for _ in 0..CALLS {
+        shapes::typed_family_with(black_box(&request));
         shapes::family_with(black_box("GET"), black_box("200"));
         shapes::family_handle(black_box(handle));
         shapes::empty();

@@ -9,7 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use shapes::{
     counted_and_timed, counted_fn, counted_result, empty, family_handle, family_with,
     histogram_observe, histogram_observe_ns, raw_atomic_add, request_handle, timed_fn,
-    two_clock_reads,
+    two_clock_reads, typed_family_with, Method, Request, Status,
 };
 
 fn hot_path(c: &mut Criterion) {
@@ -31,6 +31,13 @@ fn hot_path(c: &mut Criterion) {
     });
     g.bench_function("Family::with([&str; 2]).inc()", |b| {
         b.iter(|| family_with(black_box("GET"), black_box("200")));
+    });
+    let request = Request {
+        method: Method::Post,
+        status: Status::NotFound,
+    };
+    g.bench_function("TypedFamily::with(&enum label set).inc()", |b| {
+        b.iter(|| typed_family_with(black_box(&request)));
     });
     let handle = request_handle();
     g.bench_function("Family child, kept handle .inc()", |b| {

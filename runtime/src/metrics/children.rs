@@ -23,15 +23,9 @@ pub(crate) const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 
 pub(crate) struct Child<M: 'static> {
     hash: u64,
+    keys: &'static [Key],
     pub values: &'static [&'static str],
     pub metric: M,
-}
-
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-#[inline(always)]
-fn mix(h: u64, word: u64) -> u64 {
-    (h.rotate_left(5) ^ word).wrapping_mul(K)
 }
 
 #[inline(always)]
@@ -41,36 +35,103 @@ fn word_at<const W: usize>(bytes: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(word)
 }
 
-/// A hash of one label value, a word at a time. The tail is read as two overlapping words
-/// (or, under four bytes, three single bytes), which costs the same for every length;
-/// mixing the length in keeps values that read alike apart.
+/// The high and low halves of a full 64 × 64-bit product, folded: one multiply that mixes
+/// every input bit into every output bit.
 #[inline(always)]
-fn hash_value(mut h: u64, bytes: &[u8]) -> u64 {
-    let len = bytes.len();
-    let mut at = 0;
-    while len - at > 8 {
-        h = mix(h, word_at::<8>(bytes, at));
-        at += 8;
-    }
-    let rest = len - at;
-    let tail = if rest >= 4 {
-        word_at::<4>(bytes, at) | (word_at::<4>(bytes, len - 4) << 32)
-    } else if rest > 0 {
-        u64::from(bytes[at])
-            | u64::from(bytes[at + rest / 2]) << 8
-            | u64::from(bytes[len - 1]) << 16
-    } else {
-        0
-    };
-    mix(mix(h, tail), len as u64)
+fn fold_mul(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    // Truncation picks the low half; the shift the high half.
+    #[allow(clippy::cast_possible_truncation)]
+    let folded = (product as u64) ^ ((product >> 64) as u64);
+    folded
 }
 
-/// A hash of a set of label values.
-#[inline]
-pub(crate) fn hash_values(values: &[&str]) -> u64 {
-    values
-        .iter()
-        .fold(0, |h, value| hash_value(h, value.as_bytes()))
+const SEED_A: u64 = 0xa076_1d64_78bd_642f;
+const SEED_B: u64 = 0xe703_7ed1_a0b4_28db;
+
+/// A label value read as two words and its length. Up to 16 bytes, which labels usually
+/// are, the words are the value itself (two overlapping reads, or three single bytes under
+/// four), so equal keys mean equal values and comparing needs no second read of the text.
+/// Longer values get a hash in `a` and are compared as text when the keys match.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    a: u64,
+    b: u64,
+    len: usize,
+}
+
+/// Values longer than this are hashed into their key rather than held in it.
+const EXACT_KEY_LEN: usize = 16;
+
+impl Key {
+    #[inline(always)]
+    fn of(text: &str) -> Key {
+        let bytes = text.as_bytes();
+        let len = bytes.len();
+        let (a, b) = match len {
+            0 => (0, 0),
+            1..=3 => (
+                u64::from(bytes[0])
+                    | u64::from(bytes[len / 2]) << 8
+                    | u64::from(bytes[len - 1]) << 16,
+                0,
+            ),
+            4..=7 => (word_at::<4>(bytes, 0), word_at::<4>(bytes, len - 4)),
+            8..=EXACT_KEY_LEN => (word_at::<8>(bytes, 0), word_at::<8>(bytes, len - 8)),
+            _ => (hash_long(bytes), 0),
+        };
+        Key { a, b, len }
+    }
+}
+
+#[cold]
+fn hash_long(bytes: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut chunks = bytes.chunks_exact(16);
+    for chunk in &mut chunks {
+        h = fold_mul(
+            word_at::<8>(chunk, 0) ^ h ^ SEED_A,
+            word_at::<8>(chunk, 8) ^ SEED_B,
+        );
+    }
+    let len = bytes.len();
+    // The last 16 bytes again, overlapping what the loop read, so the tail needs no loop.
+    fold_mul(
+        word_at::<8>(bytes, len - 16) ^ h ^ SEED_A,
+        word_at::<8>(bytes, len - 8) ^ SEED_B,
+    )
+}
+
+/// A hash of a set of label values' keys; the lengths go in too, which keeps values that
+/// read alike apart.
+#[inline(always)]
+fn hash_keys(keys: &[Key]) -> u64 {
+    let mut h = 0;
+    for key in keys {
+        h = fold_mul(key.a ^ h ^ SEED_A, key.b ^ (key.len as u64) ^ SEED_B);
+    }
+    h
+}
+
+#[cfg(test)]
+fn hash_values(values: &[&str]) -> u64 {
+    hash_keys(&values.iter().map(|v| Key::of(v)).collect::<Vec<_>>())
+}
+
+impl<M> Child<M> {
+    #[inline(always)]
+    fn holds(&self, hash: u64, keys: &[Key], values: &[&str]) -> bool {
+        self.hash == hash
+            && self.keys.len() == keys.len()
+            && self
+                .keys
+                .iter()
+                .zip(keys)
+                .enumerate()
+                .all(|(i, (mine, key))| {
+                    mine == key && (key.len <= EXACT_KEY_LEN || self.values[i] == values[i])
+                })
+    }
 }
 
 /// Open addressing with linear probing; a slot is set once and never cleared, which is what
@@ -95,13 +156,13 @@ impl<M> Table<M> {
         usize::try_from(hash >> self.shift).unwrap_or(0)
     }
 
-    #[inline]
-    fn find(&self, hash: u64, values: &[&str]) -> Option<&'static Child<M>> {
+    #[inline(always)]
+    fn find(&self, hash: u64, keys: &[Key], values: &[&str]) -> Option<&'static Child<M>> {
         let mask = self.slots.len() - 1;
         let mut i = self.start(hash);
         loop {
             let child = *self.slots[i].get()?;
-            if child.hash == hash && child.values == values {
+            if child.holds(hash, keys, values) {
                 return Some(child);
             }
             i = (i + 1) & mask;
@@ -158,14 +219,53 @@ impl<M> Children<M> {
     }
 
     /// The child for `values`, made by `make` if there is none and the limit allows.
+    #[inline(always)]
+    pub fn get<const N: usize>(&self, values: [&str; N], make: impl FnOnce() -> M) -> &'static M {
+        let keys: [Key; N] = core::array::from_fn(|i| Key::of(values[i]));
+        let hash = hash_keys(&keys);
+        if let Some(table) = self.table.get() {
+            if let Some(child) = table.find(hash, &keys, &values) {
+                return &child.metric;
+            }
+        }
+        // Taking the values by value keeps them in registers on the path above.
+        self.insert_array(values, make)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn insert_array<const N: usize>(
+        &self,
+        values: [&str; N],
+        make: impl FnOnce() -> M,
+    ) -> &'static M {
+        self.get_slice(&values, make)
+    }
+
+    /// As [`Children::get`], for a number of values known at run time.
     #[inline]
-    pub fn get_or_insert(&self, values: &[&str], make: impl FnOnce() -> M) -> &'static M {
-        let hash = hash_values(values);
+    pub fn get_slice(&self, values: &[&str], make: impl FnOnce() -> M) -> &'static M {
+        // Label sets are short; a longer one pays for a vector.
+        const ON_STACK: usize = 8;
+        if values.len() <= ON_STACK {
+            let mut keys = [Key { a: 0, b: 0, len: 0 }; ON_STACK];
+            for (key, value) in keys.iter_mut().zip(values) {
+                *key = Key::of(value);
+            }
+            return self.get_keyed(&keys[..values.len()], values, make);
+        }
+        let keys: Vec<Key> = values.iter().map(|v| Key::of(v)).collect();
+        self.get_keyed(&keys, values, make)
+    }
+
+    #[inline(always)]
+    fn get_keyed(&self, keys: &[Key], values: &[&str], make: impl FnOnce() -> M) -> &'static M {
+        let hash = hash_keys(keys);
         let table = self.table.get_or_init(|| Table::for_limit(self.limit));
-        if let Some(child) = table.find(hash, values) {
+        if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
         }
-        self.insert_slow(table, hash, values, make)
+        self.insert_slow(table, hash, keys, values, make)
     }
 
     #[cold]
@@ -173,12 +273,13 @@ impl<M> Children<M> {
         &self,
         table: &Table<M>,
         hash: u64,
+        keys: &[Key],
         values: &[&str],
         make: impl FnOnce() -> M,
     ) -> &'static M {
         let guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have created it meanwhile.
-        if let Some(child) = table.find(hash, values) {
+        if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
         }
         if self.len.load(Ordering::Relaxed) >= self.limit {
@@ -187,6 +288,7 @@ impl<M> Children<M> {
             let overflow = self.overflow.get_or_init(|| {
                 Box::leak(Box::new(Child {
                     hash: 0,
+                    keys: &[],
                     values: vec![OVERFLOW_LABEL_VALUE; values.len()].leak(),
                     metric: make(),
                 }))
@@ -199,6 +301,7 @@ impl<M> Children<M> {
             .collect();
         let child: &'static Child<M> = Box::leak(Box::new(Child {
             hash,
+            keys: keys.to_vec().leak(),
             values: values.leak(),
             metric: make(),
         }));
@@ -246,6 +349,34 @@ mod tests {
             hash_values(&["longer than eight", "x"]),
             hash_values(&["longer than eight", "x"])
         );
+    }
+
+    #[test]
+    fn short_keys_are_exact() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=EXACT_KEY_LEN {
+            let a = &text[..len];
+            for at in 0..len {
+                let mut b = a.as_bytes().to_vec();
+                b[at] = b'#';
+                let b = String::from_utf8(b).unwrap();
+                assert!(Key::of(a) != Key::of(&b), "len {len}, byte {at}");
+            }
+        }
+        assert!(Key::of("abc") != Key::of("ab"));
+    }
+
+    #[test]
+    fn long_values_are_compared_as_text() {
+        static C: Children<Counter> = Children::new();
+        let long_a = "a value longer than sixteen bytes";
+        let long_b = "a value longer than sixteen bytez";
+        C.get([long_a], Counter::new).inc();
+        C.get_slice(&[long_b], Counter::new).inc();
+        C.get([long_a], Counter::new).inc();
+        assert_eq!(C.get_slice(&[long_a], Counter::new).get(), 2);
+        assert_eq!(C.get([long_b], Counter::new).get(), 1);
+        assert_eq!(C.len(), 2);
     }
 
     #[test]

@@ -81,8 +81,7 @@ impl<M: Member, const N: usize> Family<M, N> {
     /// on first use. The handle lives as long as the program: keep it to skip the lookup.
     #[inline]
     pub fn with(&self, values: [&str; N]) -> &'static M {
-        self.children
-            .get_or_insert(&values, || self.prototype.fresh())
+        self.children.get(values, || self.prototype.fresh())
     }
 
     /// How many children exist, not counting the overflow series.

@@ -83,10 +83,7 @@ impl<M: Member, L: LabelSet> TypedFamily<M, L> {
             // that strays lands on the last child rather than panicking.
             return &array[labels.index().min(len - 1)];
         }
-        labels.with_values(|values| {
-            self.children
-                .get_or_insert(values, || self.prototype.fresh())
-        })
+        labels.with_values(|values| self.children.get_slice(values, || self.prototype.fresh()))
     }
 
     #[inline(always)]
