@@ -46,7 +46,10 @@ pub struct Args {
     pub name: Option<LitStr>,
     pub help: Option<LitStr>,
     pub unit: Option<(LitStr, String)>,
+    /// `labels(key = "text")`: constant, in the descriptor.
     pub labels: Vec<(Ident, LitStr)>,
+    /// `labels(key = expr)` of a function attribute: evaluated on each call.
+    pub computed: Vec<(Ident, Expr)>,
     pub buckets: Option<Vec<f64>>,
     pub krate: Option<Path>,
 }
@@ -96,7 +99,7 @@ impl Args {
                 self.unit = Some((lit, unit));
             }
             "labels" => {
-                if !self.labels.is_empty() {
+                if !self.labels.is_empty() || !self.computed.is_empty() {
                     return Err(duplicate());
                 }
                 meta.parse_nested_meta(|label| {
@@ -104,11 +107,27 @@ impl Args {
                         return Err(label.error("expected a label name such as `region`"));
                     };
                     names::check_label_name(&key.to_string(), key.span(), attr.reserved_labels())?;
-                    if self.labels.iter().any(|(k, _)| *k == key) {
+                    let taken = self.labels.iter().map(|(k, _)| k);
+                    if taken
+                        .chain(self.computed.iter().map(|(k, _)| k))
+                        .any(|k| *k == key)
+                    {
                         return Err(label.error(format!("duplicate label `{key}`")));
                     }
-                    let value: LitStr = label.value()?.parse()?;
-                    self.labels.push((key, value));
+                    match label.value()?.parse()? {
+                        Expr::Lit(ExprLit {
+                            lit: Lit::Str(text),
+                            attrs,
+                        }) if attrs.is_empty() => self.labels.push((key, text)),
+                        expr if attr == Attr::Metric => {
+                            return Err(syn::Error::new_spanned(
+                                expr,
+                                "a static's labels are constant: use a string literal, \
+                                 or a `Family` for values known at run time",
+                            ));
+                        }
+                        expr => self.computed.push((key, expr)),
+                    }
                     Ok(())
                 })?;
             }

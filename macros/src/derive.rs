@@ -76,7 +76,7 @@ impl ValueEnum {
     fn parse(input: DeriveInput) -> Result<Self> {
         let Data::Enum(data) = &input.data else {
             return Err(Error::new(
-                Span::call_site(),
+                input.ident.span(),
                 "`LabelValue` derives for enums whose variants have no fields",
             ));
         };
@@ -159,7 +159,7 @@ impl LabelStruct {
     fn parse(input: DeriveInput) -> Result<Self> {
         let Data::Struct(data) = &input.data else {
             return Err(Error::new(
-                Span::call_site(),
+                input.ident.span(),
                 "`LabelSet` derives for structs with named fields",
             ));
         };

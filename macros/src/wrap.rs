@@ -7,6 +7,7 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
 use crate::args::{Args, Attr};
@@ -72,45 +73,94 @@ impl Instrument {
         }
     }
 
-    /// The guard of `#[timed]` and `#[in_flight]`, made on entry and recording on drop.
-    fn enter(&self) -> TokenStream {
-        let p = self.args.private();
-        if self.attr == Attr::InFlight {
-            quote!(#p::InFlightGuard::enter(&__METERBOX_IN_FLIGHT))
+    /// The storage static.
+    fn storage(&self) -> Ident {
+        let name = match self.attr {
+            Attr::Counted => "__METERBOX_CALLS",
+            Attr::InFlight => "__METERBOX_IN_FLIGHT",
+            _ => "__METERBOX_DURATION",
+        };
+        Ident::new(name, Span::call_site())
+    }
+
+    /// What this call records into: the static itself, or with `labels(key = expr)`, the
+    /// family child that [`Instrument::select`] picked.
+    fn target(&self) -> TokenStream {
+        if self.args.computed.is_empty() {
+            let storage = self.storage();
+            quote!(&#storage)
         } else {
-            quote!(#p::Histogram::start_timer(&__METERBOX_DURATION))
+            handle().into_token_stream()
         }
     }
 
-    /// The storage static and its descriptor.
+    /// With `labels(key = expr)`: evaluates the expressions, with the arguments in scope,
+    /// and picks the family child. The values live in a block of their own, so that
+    /// borrows of arguments end before the body takes them.
+    fn select(&self) -> TokenStream {
+        if self.args.computed.is_empty() {
+            return TokenStream::new();
+        }
+        let p = self.args.private();
+        let storage = self.storage();
+        let handle = handle();
+        let mut lets = TokenStream::new();
+        let mut texts = Vec::new();
+        for (i, (_, expr)) in self.args.computed.iter().enumerate() {
+            let value = Ident::new(&format!("__meterbox_value{i}"), Span::mixed_site());
+            let label = Ident::new(&format!("__meterbox_label{i}"), Span::mixed_site());
+            // Located at the expression, so a value that is no label value is reported
+            // there.
+            let at = Span::mixed_site().located_at(expr.span());
+            let value_at = Ident::new(&value.to_string(), at);
+            let as_label = quote_spanned!(at=> #p::LabelValue::as_label(&#value_at));
+            lets.extend(quote! {
+                let #value = #expr;
+                let #label = #as_label;
+            });
+            texts.push(quote!(#label.as_str()));
+        }
+        quote! {
+            let #handle = {
+                #lets
+                #storage.with([#(#texts),*])
+            };
+        }
+    }
+
+    /// The guard of `#[timed]` and `#[in_flight]`, made on entry and recording on drop.
+    fn enter(&self) -> TokenStream {
+        let p = self.args.private();
+        let target = self.target();
+        if self.attr == Attr::InFlight {
+            quote!(#p::InFlightGuard::enter(#target))
+        } else {
+            quote!(#p::Histogram::start_timer(#target))
+        }
+    }
+
+    /// The storage static, its descriptor, and the family child of this call if any.
     fn prelude(&self, label: &str) -> TokenStream {
         let p = self.args.private();
-        let (storage, ty, init, desc) = if self.attr == Attr::Counted {
-            (
-                Ident::new("__METERBOX_CALLS", Span::call_site()),
-                quote!(#p::Calls),
-                quote!(#p::Calls::new()),
-                Ident::new("__METERBOX_CALLS_DESCRIPTOR", Span::call_site()),
-            )
-        } else if self.attr == Attr::InFlight {
-            (
-                Ident::new("__METERBOX_IN_FLIGHT", Span::call_site()),
-                quote!(#p::Gauge),
-                quote!(#p::Gauge::new()),
-                Ident::new("__METERBOX_IN_FLIGHT_DESCRIPTOR", Span::call_site()),
-            )
-        } else {
-            let init = self.args.buckets.as_ref().map_or_else(
-                || quote!(#p::Histogram::for_durations()),
-                |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
-            );
-            (
-                Ident::new("__METERBOX_DURATION", Span::call_site()),
+        let storage = self.storage();
+        let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
+        let (mut ty, mut init) = match self.attr {
+            Attr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
+            Attr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
+            _ => (
                 quote!(#p::Histogram),
-                init,
-                Ident::new("__METERBOX_DURATION_DESCRIPTOR", Span::call_site()),
-            )
+                self.args.buckets.as_ref().map_or_else(
+                    || quote!(#p::Histogram::for_durations()),
+                    |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
+                ),
+            ),
         };
+        if !self.args.computed.is_empty() {
+            let n = self.args.computed.len();
+            let keys = self.args.computed.iter().map(|(k, _)| k.to_string());
+            ty = quote!(#p::Family<#ty, #n>);
+            init = quote!(#p::Family::with_prototype([#(#keys),*], #init));
+        }
         let mut labels = vec![
             quote!(("function", #label)),
             quote!(("module", ::core::module_path!())),
@@ -126,11 +176,18 @@ impl Instrument {
             source: quote!(&#storage),
         }
         .expand();
+        let select = self.select();
         quote! {
             static #storage: #ty = #init;
             #descriptor
+            #select
         }
     }
+}
+
+/// The family child a call with computed labels records into.
+fn handle() -> Ident {
+    Ident::new("__meterbox_handle", Span::mixed_site())
 }
 
 /// How the body is wrapped.
@@ -242,6 +299,7 @@ fn inner_body(
         }
     }
     let p = inst.args.private();
+    let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     if inst.attr != Attr::Counted {
@@ -281,14 +339,14 @@ fn inner_body(
             quote! {
                 #inner_attrs
                 #prelude
-                let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
+                let #guard = #p::CallGuard::new(#target, #p::Outcome::Ok);
                 #stmts
             }
         }
         Shape::Closure => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Ok);
+            let #guard = #p::CallGuard::new(#target, #p::Outcome::Ok);
             #[allow(clippy::redundant_closure_call)]
             let #ret: #ty = (move || #block)();
             #finish
@@ -297,7 +355,7 @@ fn inner_body(
         Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
+            let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);
             let #ret: #ty = async move #block.await;
             #finish
             #ret
@@ -336,15 +394,24 @@ fn future_body(
     future: &syn::ExprAsync,
 ) -> TokenStream {
     let p = inst.args.private();
+    let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     let capture = &future.capture;
+    // The family child is picked before the future is made, so the future must own its
+    // handle. Moving is what a returned future can do anyway: whatever a non-`move` block
+    // borrowed had to outlive the function, so only references and statics are taken.
+    let outer_capture = if inst.args.computed.is_empty() {
+        capture.to_token_stream()
+    } else {
+        quote!(move)
+    };
     let inner = &future.block;
     let attrs = &future.attrs;
     let new_future = if inst.attr == Attr::Counted {
         quote_spanned! {Span::mixed_site()=>
-            #(#attrs)* async #capture {
-                let #guard = #p::CallGuard::new(&__METERBOX_CALLS, #p::Outcome::Cancelled);
+            #(#attrs)* async #outer_capture {
+                let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);
                 let #ret = async #capture #inner.await;
                 {
                     use #p::{ClassifyAny as _, ClassifyResult as _};
@@ -356,7 +423,7 @@ fn future_body(
     } else {
         let enter = inst.enter();
         quote_spanned! {Span::mixed_site()=>
-            #(#attrs)* async #capture {
+            #(#attrs)* async #outer_capture {
                 let #guard = #enter;
                 #inner
             }

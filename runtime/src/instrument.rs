@@ -1,7 +1,7 @@
 //! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
 //! guard that records the outcome on every exit path.
 
-use crate::metrics::{Counter, Gauge};
+use crate::metrics::{Counter, Gauge, Member};
 use crate::registry::{Cell, Collect, Kind};
 
 /// How a call of an instrumented function ended: the `result` label.
@@ -64,6 +64,14 @@ impl Calls {
 impl Default for Calls {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Member for Calls {
+    #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
+    const ZERO: Self = Calls::new();
+    fn fresh(&self) -> Self {
+        Calls::new()
     }
 }
 

@@ -80,8 +80,9 @@ pub mod __private {
     pub use crate::instrument::{
         CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
     };
+    pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};
-    pub use crate::metrics::{Counter, Gauge, Histogram};
+    pub use crate::metrics::{Counter, Family, Gauge, Histogram};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
 }
