@@ -39,6 +39,7 @@
 // Lets the runtime use its own macros, whose expansions name `::meterbox`.
 extern crate self as meterbox;
 
+mod clock;
 mod dump;
 mod encode;
 mod instrument;
@@ -48,17 +49,21 @@ mod registry;
 mod self_metrics;
 mod snapshot;
 
+pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
 pub use meterbox_macros::{counted, in_flight, instrumented, metric, timed, LabelSet, LabelValue};
 pub use metrics::{
-    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, TypedFamily,
-    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE,
+    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, Summary, TypedFamily,
+    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, OVERFLOW_LABEL_VALUE,
+    SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
-pub use snapshot::{snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, Value};
+pub use snapshot::{
+    snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
+};
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
 #[doc(hidden)]

@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram};
+use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram, Summary};
 
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -18,6 +18,8 @@ pub enum Kind {
     Gauge,
     /// Counts observations into buckets.
     Histogram,
+    /// Quantiles over a recent window, with a total count and sum.
+    Summary,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
             Kind::Counter => "counter",
             Kind::Gauge => "gauge",
             Kind::Histogram => "histogram",
+            Kind::Summary => "summary",
         }
     }
 }
@@ -49,6 +52,8 @@ pub enum Cell {
     Histogram(&'static Histogram),
     /// A gauge computed when read.
     Callback(&'static CallbackGauge),
+    /// A summary's window, count and sum.
+    Summary(&'static Summary),
 }
 
 /// What a registered static holds: one or more cells of a single [`Kind`].
@@ -104,6 +109,15 @@ impl Collect for Histogram {
     }
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
         visit(&[], Cell::Histogram(self));
+    }
+}
+
+impl Collect for Summary {
+    fn kind(&self) -> Kind {
+        Kind::Summary
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        visit(&[], Cell::Summary(self));
     }
 }
 

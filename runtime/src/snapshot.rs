@@ -72,6 +72,38 @@ pub enum Value {
     Gauge(f64),
     /// A histogram.
     Histogram(HistogramValue),
+    /// A summary.
+    Summary(SummaryValue),
+}
+
+/// A summary's quantiles over its window, and its totals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryValue {
+    /// `(quantile, value)` for each exported quantile; the value is NaN when the window
+    /// holds no observation.
+    pub quantiles: Vec<(f64, f64)>,
+    /// Observations since start.
+    pub count: u64,
+    /// Sum of the observations since start.
+    pub sum: f64,
+}
+
+impl SummaryValue {
+    /// Mean of the observations since start, `None` when there are none.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+
+    /// The value exported for quantile `q`, if it is one of the exported quantiles.
+    #[must_use]
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        self.quantiles
+            .iter()
+            .find(|(k, _)| (*k - q).abs() < 1e-12)
+            .map(|(_, v)| *v)
+    }
 }
 
 /// A histogram's buckets and sum.
@@ -191,6 +223,17 @@ impl Snapshot {
                 _ => None,
             })
     }
+
+    /// The first summary series of `name` whose labels include `labels`.
+    #[must_use]
+    pub fn summary(&self, name: &str, labels: &[(&str, &str)]) -> Option<&SummaryValue> {
+        self.series(name, labels)
+            .into_iter()
+            .find_map(|s| match &s.value {
+                Value::Summary(v) => Some(v),
+                _ => None,
+            })
+    }
 }
 
 /// Reads every linked metric now.
@@ -219,6 +262,18 @@ pub fn snapshot() -> Snapshot {
                             Value::Histogram(HistogramValue {
                                 bounds,
                                 buckets,
+                                sum,
+                            })
+                        }
+                        Kind::Summary => {
+                            let (window, count, sum) = values::summary(s);
+                            let quantiles = values::summary_quantiles(s)
+                                .iter()
+                                .map(|&q| (q, window.quantile(q).unwrap_or(f64::NAN)))
+                                .collect();
+                            Value::Summary(SummaryValue {
+                                quantiles,
+                                count,
                                 sum,
                             })
                         }

@@ -61,6 +61,21 @@ pub(crate) fn to_json(snapshot: &Snapshot) -> Json {
                                 "buckets": buckets,
                             })
                         }
+                        Value::Summary(v) => {
+                            let quantiles: Vec<Json> = v
+                                .quantiles
+                                .iter()
+                                .map(|(q, value)| {
+                                    json!({ "quantile": number(*q), "value": number(*value) })
+                                })
+                                .collect();
+                            json!({
+                                "labels": labels,
+                                "count": v.count,
+                                "sum": number(v.sum),
+                                "quantiles": quantiles,
+                            })
+                        }
                     }
                 })
                 .collect();

@@ -231,6 +231,21 @@ fn prefixes(name: &str, kind: Kind, labels: &str, cell: Cell) -> Vec<String> {
             out.push(with_labels(name, "_count", labels, ""));
             out
         }
+        (Kind::Summary, Cell::Summary(s)) => {
+            let mut out: Vec<String> = s
+                .quantiles()
+                .iter()
+                .map(|&q| {
+                    let mut quantile = String::from("quantile=\"");
+                    push_f64(&mut quantile, q);
+                    quantile.push('"');
+                    with_labels(name, "", labels, &quantile)
+                })
+                .collect();
+            out.push(with_labels(name, "_sum", labels, ""));
+            out.push(with_labels(name, "_count", labels, ""));
+            out
+        }
         _ => vec![with_labels(name, "", labels, "")],
     }
 }

@@ -95,6 +95,17 @@ fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
                     dash(),
                     dash(),
                 ],
+                // The quantiles the summary exports; those it does not are left blank.
+                Value::Summary(v) => [
+                    family.name.to_owned(),
+                    labels,
+                    v.count.to_string(),
+                    opt(v.mean()),
+                    opt(v.quantile(0.5).filter(|q| !q.is_nan())),
+                    opt(v.quantile(0.9).filter(|q| !q.is_nan())),
+                    opt(v.quantile(0.99).filter(|q| !q.is_nan())),
+                    dash(),
+                ],
                 Value::Histogram(h) => [
                     family.name.to_owned(),
                     labels,

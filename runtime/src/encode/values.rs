@@ -2,6 +2,7 @@
 
 use super::layout::SeriesLayout;
 use super::text::{push_f64, push_u64};
+use crate::metrics::WindowCounts;
 use crate::registry::{Cell, Kind};
 
 /// The current value of a gauge series, summing merged definitions.
@@ -49,6 +50,28 @@ pub(crate) fn histogram(series: &SeriesLayout) -> (Vec<u64>, f64) {
     (buckets, sum)
 }
 
+/// A summary series' merged window, total count and total sum.
+pub(crate) fn summary(series: &SeriesLayout) -> (WindowCounts, u64, f64) {
+    let mut window = WindowCounts::default();
+    let (mut count, mut sum) = (0, 0.0);
+    for cell in &series.cells {
+        if let Cell::Summary(s) = cell {
+            s.merge_window(&mut window);
+            count += s.count();
+            sum += s.sum();
+        }
+    }
+    (window, count, sum)
+}
+
+/// The quantiles a summary series exports.
+pub(crate) fn summary_quantiles(series: &SeriesLayout) -> &'static [f64] {
+    match series.cells.first() {
+        Some(Cell::Summary(s)) => s.quantiles(),
+        _ => &[],
+    }
+}
+
 /// Writes the sample lines of one series.
 pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
     match kind {
@@ -77,6 +100,22 @@ pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
             out.push('\n');
             out.push_str(&series.prefixes[n - 1]);
             push_u64(out, cumulative);
+            out.push('\n');
+        }
+        Kind::Summary => {
+            let (window, count, sum) = summary(series);
+            let n = series.prefixes.len();
+            for (prefix, &q) in series.prefixes.iter().zip(summary_quantiles(series)) {
+                out.push_str(prefix);
+                // An empty window has no quantiles: NaN, as the client libraries write.
+                push_f64(out, window.quantile(q).unwrap_or(f64::NAN));
+                out.push('\n');
+            }
+            out.push_str(&series.prefixes[n - 2]);
+            push_f64(out, sum);
+            out.push('\n');
+            out.push_str(&series.prefixes[n - 1]);
+            push_u64(out, count);
             out.push('\n');
         }
     }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use super::{Counter, Gauge, Histogram};
+use super::{Counter, Gauge, Histogram, Summary};
 use crate::registry::{Cell, Collect};
 
 /// A metric type that can be a family's child.
@@ -37,6 +37,14 @@ impl Member for Histogram {
     const ZERO: Self = Histogram::for_durations();
     fn fresh(&self) -> Self {
         Histogram::new(self.bounds())
+    }
+}
+
+impl Member for Summary {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = Summary::new();
+    fn fresh(&self) -> Self {
+        self.settings()
     }
 }
 

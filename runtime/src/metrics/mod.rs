@@ -7,6 +7,7 @@ mod family;
 mod gauge;
 mod histogram;
 mod member;
+mod summary;
 mod typed_family;
 
 pub use callback::CallbackGauge;
@@ -16,6 +17,10 @@ pub use family::Family;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
 pub use member::Member;
+pub(crate) use summary::WindowCounts;
+pub use summary::{
+    Summary, DEFAULT_QUANTILES, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
+};
 pub use typed_family::TypedFamily;
 
 use core::sync::atomic::{AtomicU64, Ordering};
