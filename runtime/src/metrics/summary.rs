@@ -343,7 +343,10 @@ mod tests {
     #[test]
     fn bucket_count_covers_the_range() {
         let needed = (SUMMARY_MAX_VALUE / SUMMARY_MIN_VALUE).ln() / GAMMA.ln();
-        assert!(needed.ceil() <= f64::from(u32::try_from(BUCKETS).unwrap()), "{needed}");
+        assert!(
+            needed.ceil() <= f64::from(u32::try_from(BUCKETS).unwrap()),
+            "{needed}"
+        );
         assert_eq!(bucket_of(SUMMARY_MAX_VALUE * 10.0), BUCKETS - 1);
     }
 
