@@ -1,5 +1,11 @@
 //! Summaries: the documented quantile error bound against exact quantiles of 10^6 samples,
 //! the sliding window under a hand-stepped clock, and the exposition through the checkers.
+// Sample generation and ranks convert between counts and floats on purpose.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
