@@ -17,6 +17,7 @@ pub enum Attr {
     Counted,
     Timed,
     InFlight,
+    Metered,
     Instrumented,
 }
 
@@ -24,7 +25,7 @@ impl Attr {
     fn options(self) -> &'static [&'static str] {
         match self {
             Attr::Metric => &["name", "help", "unit", "labels", "crate"],
-            Attr::Counted | Attr::InFlight => &["name", "help", "labels", "crate"],
+            Attr::Counted | Attr::InFlight | Attr::Metered => &["name", "help", "labels", "crate"],
             Attr::Timed => &["name", "help", "labels", "buckets", "crate"],
             Attr::Instrumented => &["labels", "crate"],
         }
@@ -36,6 +37,8 @@ impl Attr {
             Attr::Metric => &[],
             Attr::Counted | Attr::Instrumented => &["function", "module", "result"],
             Attr::Timed | Attr::InFlight => &["function", "module"],
+            // A meter's rates add `window`.
+            Attr::Metered => &["function", "module", "window"],
         }
     }
 }

@@ -46,6 +46,14 @@ pub fn in_flight(args: TokenStream, input: TokenStream) -> TokenStream {
     instrument(Attr::InFlight, args, input)
 }
 
+/// Marks a meter on every call: `function_throughput_total{function, module}` and its
+/// 1/5/15-minute and mean rates in `function_throughput_rate{…, window}`. See the
+/// `meterbox` crate.
+#[proc_macro_attribute]
+pub fn metered(args: TokenStream, input: TokenStream) -> TokenStream {
+    instrument(Attr::Metered, args, input)
+}
+
 /// `#[counted]`, `#[timed]` and `#[in_flight]` in one attribute; takes `labels(…)` and
 /// `crate = path`, passed to all three. See the `meterbox` crate.
 #[proc_macro_attribute]

@@ -31,6 +31,11 @@ impl Instrument {
                 "Calls of instrumented functions, by function, module and result.",
                 "",
             ),
+            Attr::Metered => (
+                "function_throughput",
+                "Calls of instrumented functions, with their rates per second.",
+                "",
+            ),
             Attr::InFlight => (
                 "function_calls_in_flight",
                 "Calls of instrumented functions in progress.",
@@ -69,6 +74,7 @@ impl Instrument {
             Attr::Counted => "counted",
             Attr::Timed => "timed",
             Attr::InFlight => "in_flight",
+            Attr::Metered => "metered",
             Attr::Instrumented => "instrumented",
         }
     }
@@ -78,6 +84,7 @@ impl Instrument {
         let name = match self.attr {
             Attr::Counted => "__METERBOX_CALLS",
             Attr::InFlight => "__METERBOX_IN_FLIGHT",
+            Attr::Metered => "__METERBOX_METER",
             _ => "__METERBOX_DURATION",
         };
         Ident::new(name, Span::call_site())
@@ -134,6 +141,8 @@ impl Instrument {
         let target = self.target();
         if self.attr == Attr::InFlight {
             quote!(#p::InFlightGuard::enter(#target))
+        } else if self.attr == Attr::Metered {
+            quote!(#p::Meter::enter(#target))
         } else {
             quote!(#p::Histogram::start_timer(#target))
         }
@@ -147,6 +156,7 @@ impl Instrument {
         let (mut ty, mut init) = match self.attr {
             Attr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
             Attr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
+            Attr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),
             _ => (
                 quote!(#p::Histogram),
                 self.args.buckets.as_ref().map_or_else(

@@ -54,11 +54,14 @@ pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
-pub use meterbox_macros::{counted, in_flight, instrumented, metric, timed, LabelSet, LabelValue};
+pub use meterbox_macros::{
+    counted, in_flight, instrumented, metered, metric, timed, LabelSet, LabelValue,
+};
 pub use metrics::{
-    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, Summary, TypedFamily,
-    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, OVERFLOW_LABEL_VALUE,
-    SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
+    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, Meter, MeterRates,
+    Summary, TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES,
+    METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
+    SUMMARY_RELATIVE_ERROR,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
 pub use snapshot::{
@@ -87,7 +90,7 @@ pub mod __private {
     };
     pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};
-    pub use crate::metrics::{Counter, Family, Gauge, Histogram};
+    pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
 }

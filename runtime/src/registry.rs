@@ -6,7 +6,7 @@
 
 use core::fmt;
 
-use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram, Summary};
+use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram, MeterRates, Summary};
 
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -54,6 +54,8 @@ pub enum Cell {
     Callback(&'static CallbackGauge),
     /// A summary's window, count and sum.
     Summary(&'static Summary),
+    /// One of a meter's rates, by its index in [`METER_WINDOWS`](crate::METER_WINDOWS).
+    Rate(&'static MeterRates, usize),
 }
 
 /// What a registered static holds: one or more cells of a single [`Kind`].
@@ -83,6 +85,12 @@ pub trait Collect: Sync + 'static {
     /// Calls `visit` once per cell with the values of the extra labels, in the order of
     /// [`Collect::extra_label_names`].
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell));
+
+    /// A second family exposed next to this one, named `<base name>_rate`: a meter's
+    /// rates. The registry adds it for every definition that has one.
+    fn companion(&'static self) -> Option<&'static dyn Collect> {
+        None
+    }
 }
 
 impl Collect for Counter {

@@ -92,7 +92,7 @@ type Entry = (
 pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
     // Definitions sorted by site so that which one wins a conflict does not depend on the
     // order the linker happened to lay them out in.
-    let mut sorted: Vec<&'static Descriptor> = descriptors.iter().collect();
+    let mut sorted = with_companions(descriptors);
     sorted.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
 
     let mut families: BTreeMap<&'static str, Entry> = BTreeMap::new();
@@ -154,6 +154,30 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
             .collect(),
         conflicts,
     }
+}
+
+/// The definitions, each followed by the definition of its companion family if it has one
+/// (a meter's rates): `<base name>_rate`, a gauge with the same constant labels and site.
+/// Made once per layout, which is built once.
+fn with_companions(descriptors: &'static [Descriptor]) -> Vec<&'static Descriptor> {
+    let mut out = Vec::with_capacity(descriptors.len());
+    for d in descriptors {
+        out.push(d);
+        if let Some(source) = d.source.companion() {
+            let base = d.name.strip_suffix("_total").unwrap_or(d.name);
+            let companion: &'static Descriptor = Box::leak(Box::new(Descriptor {
+                name: Box::leak(format!("{base}_rate").into_boxed_str()),
+                help: Box::leak(format!("{} (events per second)", d.help).into_boxed_str()),
+                unit: "",
+                labels: d.labels,
+                file: d.file,
+                line: d.line,
+                source,
+            }));
+            out.push(companion);
+        }
+    }
+    out
 }
 
 /// The constant labels of `d`, then its storage's labels with the values in `extra`.

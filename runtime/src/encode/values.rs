@@ -13,6 +13,7 @@ pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
         .map(|cell| match cell {
             Cell::Gauge(g) => g.get(),
             Cell::Callback(g) => g.get(),
+            Cell::Rate(rates, window) => rates.rate(*window),
             _ => 0.0,
         })
         .sum()

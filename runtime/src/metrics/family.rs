@@ -4,7 +4,9 @@
 use std::sync::OnceLock;
 
 use super::children::Children;
-use super::member::{check_label_names, joined_names, visit_child, Member};
+use super::member::{
+    check_label_names, joined_names, visit_child, CompanionView, Companions, Member,
+};
 use super::Counter;
 use crate::registry::{Cell, Collect, Kind};
 
@@ -32,6 +34,7 @@ pub struct Family<M: Member, const N: usize> {
     prototype: M,
     children: Children<M>,
     joined_names: OnceLock<Box<[&'static str]>>,
+    companion: CompanionView,
 }
 
 impl<M: Member, const N: usize> Family<M, N> {
@@ -60,6 +63,7 @@ impl<M: Member, const N: usize> Family<M, N> {
             prototype,
             children: Children::new(),
             joined_names: OnceLock::new(),
+            companion: CompanionView::new(),
         }
     }
 
@@ -109,7 +113,8 @@ impl<M: Member, const N: usize> Collect for Family<M, N> {
     }
 
     fn extra_label_names(&'static self) -> &'static [&'static str] {
-        joined_names(&self.label_names, &self.prototype, &self.joined_names)
+        let extra = self.prototype.extra_label_names();
+        joined_names(&self.label_names, extra, &self.joined_names)
     }
 
     fn is_dynamic(&self) -> bool {
@@ -124,6 +129,36 @@ impl<M: Member, const N: usize> Collect for Family<M, N> {
 
     fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
         Some(self.children.dropped())
+    }
+
+    fn companion(&'static self) -> Option<&'static dyn Collect> {
+        self.prototype.companion()?;
+        Some(self.companion.attach(self))
+    }
+}
+
+impl<M: Member, const N: usize> Companions for Family<M, N> {
+    fn companion_kind(&'static self) -> Kind {
+        self.prototype
+            .companion()
+            .map_or(Kind::Gauge, Collect::kind)
+    }
+
+    fn companion_names(&'static self) -> &'static [&'static str] {
+        let extra = self
+            .prototype
+            .companion()
+            .map_or(&[][..], |c| c.extra_label_names());
+        joined_names(&self.label_names, extra, &self.companion.names)
+    }
+
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.children.for_each(|values, child| {
+            if let Some(companion) = child.companion() {
+                visit_child(values, companion, &mut joined, visit);
+            }
+        });
     }
 }
 

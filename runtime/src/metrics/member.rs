@@ -2,8 +2,8 @@
 
 use std::sync::OnceLock;
 
-use super::{Counter, Gauge, Histogram, Summary};
-use crate::registry::{Cell, Collect};
+use super::{Counter, Gauge, Histogram, Meter, Summary};
+use crate::registry::{Cell, Collect, Kind};
 
 /// A metric type that can be a family's child.
 pub trait Member: Collect + Sized + Send + Sync + 'static {
@@ -40,6 +40,14 @@ impl Member for Histogram {
     }
 }
 
+impl Member for Meter {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = Meter::new();
+    fn fresh(&self) -> Self {
+        self.settings()
+    }
+}
+
 impl Member for Summary {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Summary::new();
@@ -50,12 +58,11 @@ impl Member for Summary {
 
 /// A family's label names followed by those its children add (a call counter's `result`),
 /// joined once.
-pub(crate) fn joined_names<M: Member>(
+pub(crate) fn joined_names(
     own: &'static [&'static str],
-    prototype: &'static M,
+    extra: &'static [&'static str],
     cache: &'static OnceLock<Box<[&'static str]>>,
 ) -> &'static [&'static str] {
-    let extra = prototype.extra_label_names();
     if extra.is_empty() {
         return own;
     }
@@ -63,9 +70,9 @@ pub(crate) fn joined_names<M: Member>(
 }
 
 /// Shows one child's cells under the family's label values followed by the child's own.
-pub(crate) fn visit_child<M: Member>(
+pub(crate) fn visit_child(
     values: &[&'static str],
-    child: &'static M,
+    child: &'static dyn Collect,
     joined: &mut Vec<&'static str>,
     visit: &mut dyn FnMut(&[&'static str], Cell),
 ) {
@@ -79,6 +86,57 @@ pub(crate) fn visit_child<M: Member>(
             visit(joined, cell);
         }
     });
+}
+
+/// What a family does to expose its children's companions (a family of meters' rates).
+pub(crate) trait Companions: Sync {
+    /// The companions' kind.
+    fn companion_kind(&'static self) -> Kind;
+    /// The family's label names, then the companions' own.
+    fn companion_names(&'static self) -> &'static [&'static str];
+    /// Every child's companion cells under the family's label values.
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell));
+}
+
+/// The companion family of a family: registered as its own family by the exposition, read
+/// through the family it belongs to, which attaches itself on first use.
+#[derive(Default)]
+pub(crate) struct CompanionView {
+    parent: OnceLock<&'static dyn Companions>,
+    pub names: OnceLock<Box<[&'static str]>>,
+}
+
+impl CompanionView {
+    pub const fn new() -> Self {
+        Self {
+            parent: OnceLock::new(),
+            names: OnceLock::new(),
+        }
+    }
+
+    pub fn attach(&'static self, parent: &'static dyn Companions) -> &'static dyn Collect {
+        self.parent.get_or_init(|| parent);
+        self
+    }
+}
+
+impl Collect for CompanionView {
+    fn kind(&self) -> Kind {
+        self.parent
+            .get()
+            .map_or(Kind::Gauge, |p| p.companion_kind())
+    }
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
+        self.parent.get().map_or(&[], |p| p.companion_names())
+    }
+    fn is_dynamic(&self) -> bool {
+        true
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        if let Some(parent) = self.parent.get() {
+            parent.companion_cells(visit);
+        }
+    }
 }
 
 /// Checks label names in a const context, so that a bad one in a `static` fails to compile.

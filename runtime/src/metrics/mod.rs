@@ -7,6 +7,7 @@ mod family;
 mod gauge;
 mod histogram;
 mod member;
+mod meter;
 mod summary;
 mod typed_family;
 
@@ -17,6 +18,7 @@ pub use family::Family;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
 pub use member::Member;
+pub use meter::{Meter, MeterRates, METER_TICK_SECONDS, METER_WINDOWS};
 pub(crate) use summary::WindowCounts;
 pub use summary::{
     Summary, DEFAULT_QUANTILES, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,

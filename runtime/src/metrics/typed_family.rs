@@ -5,7 +5,9 @@ use core::marker::PhantomData;
 use std::sync::OnceLock;
 
 use super::children::Children;
-use super::member::{check_label_names, joined_names, visit_child, Member};
+use super::member::{
+    check_label_names, joined_names, visit_child, CompanionView, Companions, Member,
+};
 use super::Counter;
 use crate::labels::LabelSet;
 use crate::registry::{Cell, Collect, Kind};
@@ -27,6 +29,7 @@ pub struct TypedFamily<M: Member, L: LabelSet> {
     array: OnceLock<&'static [M]>,
     children: Children<M>,
     joined_names: OnceLock<Box<[&'static str]>>,
+    companion: CompanionView,
     labels: PhantomData<fn(&L)>,
 }
 
@@ -55,6 +58,7 @@ impl<M: Member, L: LabelSet> TypedFamily<M, L> {
             array: OnceLock::new(),
             children: Children::new(),
             joined_names: OnceLock::new(),
+            companion: CompanionView::new(),
             labels: PhantomData,
         }
     }
@@ -116,7 +120,11 @@ impl<M: Member, L: LabelSet + 'static> Collect for TypedFamily<M, L> {
     }
 
     fn extra_label_names(&'static self) -> &'static [&'static str] {
-        joined_names(L::NAMES, &self.prototype, &self.joined_names)
+        joined_names(
+            L::NAMES,
+            self.prototype.extra_label_names(),
+            &self.joined_names,
+        )
     }
 
     fn is_dynamic(&self) -> bool {
@@ -125,6 +133,22 @@ impl<M: Member, L: LabelSet + 'static> Collect for TypedFamily<M, L> {
 
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
         let mut joined = Vec::new();
+        self.for_each_child(|values, child| visit_child(values, child, &mut joined, visit));
+    }
+
+    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
+        Some(self.children.dropped())
+    }
+
+    fn companion(&'static self) -> Option<&'static dyn Collect> {
+        self.prototype.companion()?;
+        Some(self.companion.attach(self))
+    }
+}
+
+impl<M: Member, L: LabelSet + 'static> TypedFamily<M, L> {
+    /// Every child with its label values.
+    fn for_each_child(&'static self, mut f: impl FnMut(&[&'static str], &'static M)) {
         if let Some(len) = self.array_len() {
             // Every child, so series exist from the start; the array appears on first
             // render if no call made it yet.
@@ -133,16 +157,36 @@ impl<M: Member, L: LabelSet + 'static> Collect for TypedFamily<M, L> {
             for (index, child) in array.iter().enumerate() {
                 values.clear();
                 L::values_at(index, &mut values);
-                visit_child(&values, child, &mut joined, visit);
+                f(&values, child);
             }
             return;
         }
-        self.children
-            .for_each(|values, child| visit_child(values, child, &mut joined, visit));
+        self.children.for_each(f);
+    }
+}
+
+impl<M: Member, L: LabelSet + 'static> Companions for TypedFamily<M, L> {
+    fn companion_kind(&'static self) -> Kind {
+        self.prototype
+            .companion()
+            .map_or(Kind::Gauge, Collect::kind)
     }
 
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        Some(self.children.dropped())
+    fn companion_names(&'static self) -> &'static [&'static str] {
+        let extra = self
+            .prototype
+            .companion()
+            .map_or(&[][..], |c| c.extra_label_names());
+        joined_names(L::NAMES, extra, &self.companion.names)
+    }
+
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.for_each_child(|values, child| {
+            if let Some(companion) = child.companion() {
+                visit_child(values, companion, &mut joined, visit);
+            }
+        });
     }
 }
 
