@@ -432,10 +432,12 @@ fn future_body(
         }
     } else {
         let enter = inst.enter();
+        // The statements, not the block: a block as the tail would trip `unused_braces`.
+        let stmts = &inner.stmts;
         quote_spanned! {Span::mixed_site()=>
             #(#attrs)* async #outer_capture {
                 let #guard = #enter;
-                #inner
+                #(#stmts)*
             }
         }
     };
