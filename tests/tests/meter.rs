@@ -20,7 +20,10 @@ fn test_clock() -> Duration {
 }
 
 fn at(seconds: f64) {
-    NOW_NS.store(Duration::from_secs_f64(seconds).as_nanos() as u64, Ordering::Relaxed);
+    NOW_NS.store(
+        Duration::from_secs_f64(seconds).as_nanos() as u64,
+        Ordering::Relaxed,
+    );
 }
 
 /// Messages consumed.
