@@ -41,16 +41,19 @@ extern crate self as meterbox;
 
 mod clock;
 mod dump;
+mod dynamic;
 mod encode;
 mod instrument;
 mod labels;
 mod metrics;
 mod registry;
+mod sanitize;
 mod self_metrics;
 mod snapshot;
 
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
+pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};
 pub use encode::{encode, render, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
@@ -64,6 +67,7 @@ pub use metrics::{
     SUMMARY_RELATIVE_ERROR,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
+pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };

@@ -4,11 +4,14 @@
 //! The set of static series is fixed once the program is linked, so all string work happens
 //! here, on first use, and encoding is left with appending numbers.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::text::{escape_label_value, push_f64};
+use crate::dynamic;
 use crate::registry::{difference, registry, Cell, Conflict, Descriptor, Kind};
+use crate::sanitize::{exposition_key, exposition_name};
 
 pub(crate) struct Layout {
     pub families: Vec<FamilyLayout>,
@@ -18,6 +21,9 @@ pub(crate) struct Layout {
 pub(crate) struct FamilyLayout {
     /// The name as registered; counters end in `_total`.
     pub name: &'static str,
+    /// The name in the text formats: the same, except for a family registered at run time
+    /// under `Sanitize::Permissive`, which shows its Prometheus form there.
+    pub exposed: Cow<'static, str>,
     pub help: &'static str,
     pub unit: &'static str,
     pub kind: Kind,
@@ -41,7 +47,7 @@ impl FamilyLayout {
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out.into_iter()
             .map(|(text, labels, cell)| SeriesLayout {
-                prefixes: prefixes(self.name, self.kind, &text, cell),
+                prefixes: prefixes(&self.exposed, self.kind, &text, cell),
                 labels,
                 cells: vec![cell],
                 site: String::new(),
@@ -50,10 +56,10 @@ impl FamilyLayout {
     }
 
     /// The OpenMetrics family name: a counter's name without its `_total` suffix.
-    pub fn base_name(&self) -> &'static str {
+    pub fn base_name(&self) -> &str {
         match self.kind {
-            Kind::Counter => self.name.strip_suffix("_total").unwrap_or(self.name),
-            _ => self.name,
+            Kind::Counter => self.exposed.strip_suffix("_total").unwrap_or(&self.exposed),
+            _ => &self.exposed,
         }
     }
 }
@@ -70,16 +76,33 @@ pub(crate) struct SeriesLayout {
     pub site: String,
 }
 
-/// The layout, built on first use.
-pub(crate) fn layout() -> &'static Layout {
-    static LAYOUT: OnceLock<Layout> = OnceLock::new();
-    LAYOUT.get_or_init(|| {
-        let layout = build(registry());
-        for conflict in &layout.conflicts {
+/// The layout, built on first use and again only when a family is registered at run time.
+pub(crate) fn layout() -> Arc<Layout> {
+    static LAYOUT: RwLock<Option<(usize, Arc<Layout>)>> = RwLock::new(None);
+    let generation = dynamic::generation();
+    if let Some((built, layout)) = &*LAYOUT.read().unwrap_or_else(PoisonError::into_inner) {
+        if *built == generation {
+            return Arc::clone(layout);
+        }
+    }
+    let mut slot = LAYOUT.write().unwrap_or_else(PoisonError::into_inner);
+    if let Some((built, layout)) = &*slot {
+        if *built == generation {
+            return Arc::clone(layout);
+        }
+    }
+    let descriptors: Vec<&'static Descriptor> =
+        registry().iter().chain(dynamic::descriptors()).collect();
+    let layout = Arc::new(build(&descriptors));
+    // Each conflict is reported once, however often the layout is rebuilt.
+    let previous = slot.as_ref().map_or(&[][..], |(_, l)| &l.conflicts[..]);
+    for conflict in &layout.conflicts {
+        if !previous.contains(conflict) {
             eprintln!("meterbox: {conflict}");
         }
-        layout
-    })
+    }
+    *slot = Some((generation, Arc::clone(&layout)));
+    layout
 }
 
 /// While building: the family's first definition, its static series, its run-time ones.
@@ -89,7 +112,7 @@ type Entry = (
     Vec<&'static Descriptor>,
 );
 
-pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
+pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
     // Definitions sorted by site so that which one wins a conflict does not depend on the
     // order the linker happened to lay them out in.
     let mut sorted = with_companions(descriptors);
@@ -119,7 +142,7 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
             let labels = all_labels(d, extra);
             let text = label_text(&labels);
             let series = series.entry(text).or_insert_with_key(|text| SeriesLayout {
-                prefixes: prefixes(name, d.kind(), text, cell),
+                prefixes: prefixes(&exposition_name(name), d.kind(), text, cell),
                 labels,
                 cells: Vec::new(),
                 site: d.site(),
@@ -145,6 +168,7 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
             .into_iter()
             .map(|(name, (d, series, dynamic))| FamilyLayout {
                 name,
+                exposed: exposed(name),
                 help: d.help,
                 unit: d.unit,
                 kind: d.kind(),
@@ -159,25 +183,43 @@ pub(crate) fn build(descriptors: &'static [Descriptor]) -> Layout {
 /// The definitions, each followed by the definition of its companion family if it has one
 /// (a meter's rates): `<base name>_rate`, a gauge with the same constant labels and site.
 /// Made once per layout, which is built once.
-fn with_companions(descriptors: &'static [Descriptor]) -> Vec<&'static Descriptor> {
+fn with_companions(descriptors: &[&'static Descriptor]) -> Vec<&'static Descriptor> {
+    // Made once per definition, however often the layout is rebuilt.
+    static MADE: Mutex<Vec<(usize, &'static Descriptor)>> = Mutex::new(Vec::new());
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     let mut out = Vec::with_capacity(descriptors.len());
-    for d in descriptors {
+    for &d in descriptors {
         out.push(d);
-        if let Some(source) = d.source.companion() {
-            let base = d.name.strip_suffix("_total").unwrap_or(d.name);
-            let companion: &'static Descriptor = Box::leak(Box::new(Descriptor {
-                name: Box::leak(format!("{base}_rate").into_boxed_str()),
-                help: Box::leak(format!("{} (events per second)", d.help).into_boxed_str()),
-                unit: "",
-                labels: d.labels,
-                file: d.file,
-                line: d.line,
-                source,
-            }));
+        let Some(source) = d.source.companion() else {
+            continue;
+        };
+        let key = core::ptr::from_ref(d) as usize;
+        if let Some((_, companion)) = made.iter().find(|(k, _)| *k == key) {
             out.push(companion);
+            continue;
         }
+        let base = d.name.strip_suffix("_total").unwrap_or(d.name);
+        let companion: &'static Descriptor = Box::leak(Box::new(Descriptor {
+            name: Box::leak(format!("{base}_rate").into_boxed_str()),
+            help: Box::leak(format!("{} (events per second)", d.help).into_boxed_str()),
+            unit: "",
+            labels: d.labels,
+            file: d.file,
+            line: d.line,
+            source,
+        }));
+        made.push((key, companion));
+        out.push(companion);
     }
     out
+}
+
+/// The Prometheus form of a family name, borrowed when it already is one.
+fn exposed(name: &'static str) -> Cow<'static, str> {
+    match exposition_name(name) {
+        Cow::Borrowed(_) => Cow::Borrowed(name),
+        Cow::Owned(owned) => Cow::Owned(owned),
+    }
 }
 
 /// The constant labels of `d`, then its storage's labels with the values in `extra`.
@@ -198,8 +240,12 @@ fn all_labels(d: &'static Descriptor, extra: &[&'static str]) -> Vec<(&'static s
 /// The exposed name: a counter's name always ends in `_total`, as both formats expect.
 fn family_name(d: &Descriptor) -> &'static str {
     if d.kind() == Kind::Counter && !d.name.ends_with("_total") {
-        // Once per counter per process, when the layout is built.
-        Box::leak(format!("{}_total", d.name).into_boxed_str())
+        // Made once per counter name, however often the layout is rebuilt.
+        static MADE: Mutex<Option<HashMap<&'static str, &'static str>>> = Mutex::new(None);
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        made.get_or_insert_with(HashMap::new)
+            .entry(d.name)
+            .or_insert_with(|| Box::leak(format!("{}_total", d.name).into_boxed_str()))
     } else {
         d.name
     }
@@ -212,7 +258,7 @@ fn label_text(labels: &[(&str, &str)]) -> String {
         if i > 0 {
             text.push(',');
         }
-        text.push_str(k);
+        text.push_str(&exposition_key(k));
         text.push_str("=\"");
         escape_label_value(&mut text, v);
         text.push('"');

@@ -52,8 +52,8 @@ impl Format {
 pub fn render(format: Format) -> String {
     let mut out = String::new();
     match format {
-        Format::Prometheus => prometheus::encode(layout(), &mut out),
-        Format::OpenMetrics => openmetrics::encode(layout(), &mut out),
+        Format::Prometheus => prometheus::encode(&layout(), &mut out),
+        Format::OpenMetrics => openmetrics::encode(&layout(), &mut out),
         Format::Json => json::encode(&snapshot(), &mut out),
         Format::Table => table::encode(&snapshot(), &mut out),
     }

@@ -8,11 +8,11 @@ use super::values::push_values;
 pub(crate) fn encode(layout: &Layout, out: &mut String) {
     for family in &layout.families {
         out.push_str("# HELP ");
-        out.push_str(family.name);
+        out.push_str(&family.exposed);
         out.push(' ');
         escape_help(out, family.help, false);
         out.push_str("\n# TYPE ");
-        out.push_str(family.name);
+        out.push_str(&family.exposed);
         out.push(' ');
         out.push_str(family.kind.as_str());
         out.push('\n');

@@ -1,12 +1,12 @@
 //! The metric types users declare as statics.
 
 mod callback;
-mod children;
+pub(crate) mod children;
 mod counter;
 mod family;
 mod gauge;
 mod histogram;
-mod member;
+pub(crate) mod member;
 mod meter;
 mod summary;
 mod typed_family;

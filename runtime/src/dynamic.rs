@@ -1,0 +1,308 @@
+//! Families registered at run time, for metrics whose names and label keys are only known
+//! as strings then (read from configuration, bridged from another system).
+//!
+//! The names go through the process's [`Sanitize`](crate::Sanitize) setting; the family is
+//! leaked, like every family child, so it can be handed out as `&'static` and exposed with
+//! the link-time metrics from then on.
+
+use core::any::Any;
+use core::fmt;
+use core::panic::Location;
+use core::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::metrics::children::Children;
+use crate::metrics::member::{joined_names, visit_child, CompanionView, Companions};
+use crate::metrics::{Counter, Member};
+use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
+use crate::sanitize::{exposition_name, sanitize_mode, InvalidName};
+
+/// Why a family could not be registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterError {
+    /// The name or a label key is unusable under the current [`Sanitize`](crate::Sanitize)
+    /// mode.
+    Invalid(InvalidName),
+    /// Another metric has this name (or the same Prometheus form of it) with a different
+    /// type, help or label keys; `site` is where it was defined.
+    Taken {
+        /// The name, as sanitized.
+        name: String,
+        /// `file:line` of the other definition.
+        site: String,
+    },
+    /// Two label keys are the same once sanitized.
+    DuplicateKey(String),
+}
+
+impl fmt::Display for RegisterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RegisterError::Invalid(e) => e.fmt(f),
+            RegisterError::Taken { name, site } => write!(
+                f,
+                "metric `{name}` is already defined differently at {site}"
+            ),
+            RegisterError::DuplicateKey(key) => write!(f, "label key `{key}` appears twice"),
+        }
+    }
+}
+
+impl std::error::Error for RegisterError {}
+
+impl From<InvalidName> for RegisterError {
+    fn from(e: InvalidName) -> Self {
+        RegisterError::Invalid(e)
+    }
+}
+
+/// Label values given to [`DynamicFamily::with`] do not match its label keys in number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabelCountError {
+    /// How many keys the family has.
+    pub expected: usize,
+    /// How many values were given.
+    pub given: usize,
+}
+
+impl fmt::Display for LabelCountError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} label values given to a family with {} label keys",
+            self.given, self.expected
+        )
+    }
+}
+
+impl std::error::Error for LabelCountError {}
+
+/// A family registered at run time: as [`Family`](crate::Family), with its name, help and
+/// label keys given as strings.
+///
+/// ```
+/// use meterbox::{Counter, DynamicFamily};
+///
+/// let jobs = DynamicFamily::<Counter>::register("queue.jobs", "Jobs by queue.", &["queue"])?;
+/// jobs.with(&["mail"])?.inc();
+/// // Under the default `Sanitize::Prometheus`, the name became `queue_jobs`.
+/// assert!(meterbox::render(meterbox::Format::Prometheus).contains("queue_jobs_total{queue=\"mail\"} 1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Registering the same name again with the same help and label keys returns the same
+/// family; anything else that takes the name is an error.
+pub struct DynamicFamily<M: Member> {
+    label_names: &'static [&'static str],
+    prototype: M,
+    children: Children<M>,
+    joined_names: OnceLock<Box<[&'static str]>>,
+    companion: CompanionView,
+}
+
+struct Entry {
+    descriptor: &'static Descriptor,
+    family: &'static (dyn Any + Send + Sync),
+}
+
+static ENTRIES: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
+
+/// Bumped by each registration, so the exposition layout knows to include it.
+static GENERATION: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn generation() -> usize {
+    GENERATION.load(Ordering::Acquire)
+}
+
+/// The descriptors registered so far.
+pub(crate) fn descriptors() -> Vec<&'static Descriptor> {
+    let entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
+    entries.iter().map(|e| e.descriptor).collect()
+}
+
+/// The family name the text formats would show: the Prometheus form, and `_total` on a
+/// counter. Two definitions with the same one would be one family there.
+fn exposed_name(name: &str, kind: Kind) -> String {
+    let mut exposed = exposition_name(name).into_owned();
+    if kind == Kind::Counter && !exposed.ends_with("_total") {
+        exposed.push_str("_total");
+    }
+    exposed
+}
+
+fn leak(text: &str) -> &'static str {
+    Box::leak(Box::from(text))
+}
+
+impl<M: Member> DynamicFamily<M> {
+    /// Registers a family of `M` at its default settings.
+    ///
+    /// # Errors
+    ///
+    /// See [`RegisterError`].
+    #[track_caller]
+    pub fn register(
+        name: &str,
+        help: &str,
+        label_keys: &[&str],
+    ) -> Result<&'static Self, RegisterError> {
+        Self::register_with(name, help, label_keys, M::ZERO)
+    }
+
+    /// Registers a family whose children take their settings from `prototype`, such as a
+    /// histogram's buckets.
+    ///
+    /// # Errors
+    ///
+    /// See [`RegisterError`].
+    #[track_caller]
+    pub fn register_with(
+        name: &str,
+        help: &str,
+        label_keys: &[&str],
+        prototype: M,
+    ) -> Result<&'static Self, RegisterError> {
+        let site = Location::caller();
+        let mode = sanitize_mode();
+        let name = mode.name(name)?;
+        let mut keys: Vec<String> = Vec::with_capacity(label_keys.len());
+        for key in label_keys {
+            let key = mode.label_key(key)?.into_owned();
+            if keys.contains(&key) {
+                return Err(RegisterError::DuplicateKey(key));
+            }
+            keys.push(key);
+        }
+        let exposed = exposed_name(&name, prototype.kind());
+        let same_exposed = |d: &Descriptor| exposed_name(d.name, d.kind()) == exposed;
+        let taken = |d: &Descriptor| RegisterError::Taken {
+            name: name.to_string(),
+            site: d.site(),
+        };
+        if let Some(d) = registry().iter().find(|d| same_exposed(d)) {
+            return Err(taken(d));
+        }
+        let mut entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = entries.iter().find(|e| same_exposed(e.descriptor)) {
+            let same = entry.descriptor.name == name
+                && entry.descriptor.help == help
+                && entry
+                    .family
+                    .downcast_ref::<Self>()
+                    .is_some_and(|f| f.label_names == keys.as_slice());
+            return match entry.family.downcast_ref::<Self>() {
+                Some(family) if same => Ok(family),
+                _ => Err(taken(entry.descriptor)),
+            };
+        }
+        let label_names: Vec<&'static str> = keys.iter().map(|k| leak(k)).collect();
+        let family: &'static Self = Box::leak(Box::new(Self {
+            label_names: label_names.leak(),
+            prototype,
+            children: Children::new(),
+            joined_names: OnceLock::new(),
+            companion: CompanionView::new(),
+        }));
+        let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
+            name: leak(&name),
+            help: leak(help),
+            unit: "",
+            labels: &[],
+            file: site.file(),
+            line: site.line(),
+            source: family,
+        }));
+        entries.push(Entry { descriptor, family });
+        GENERATION.fetch_add(1, Ordering::Release);
+        Ok(family)
+    }
+
+    /// The label keys, as sanitized.
+    #[must_use]
+    pub fn label_keys(&self) -> &'static [&'static str] {
+        self.label_names
+    }
+
+    /// The child for these label values (in the order of the keys), created at zero on
+    /// first use, under the same limit and overflow series as [`Family`](crate::Family).
+    ///
+    /// # Errors
+    ///
+    /// When the number of values is not the number of keys.
+    pub fn with(&self, values: &[&str]) -> Result<&'static M, LabelCountError> {
+        if values.len() != self.label_names.len() {
+            return Err(LabelCountError {
+                expected: self.label_names.len(),
+                given: values.len(),
+            });
+        }
+        Ok(self.children.get_slice(values, || self.prototype.fresh()))
+    }
+}
+
+impl<M: Member> Collect for DynamicFamily<M> {
+    fn kind(&self) -> Kind {
+        self.prototype.kind()
+    }
+
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
+        joined_names(
+            self.label_names,
+            self.prototype.extra_label_names(),
+            &self.joined_names,
+        )
+    }
+
+    fn is_dynamic(&self) -> bool {
+        true
+    }
+
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.children
+            .for_each(|values, child| visit_child(values, child, &mut joined, visit));
+    }
+
+    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
+        Some(self.children.dropped())
+    }
+
+    fn companion(&'static self) -> Option<&'static dyn Collect> {
+        self.prototype.companion()?;
+        Some(self.companion.attach(self))
+    }
+}
+
+impl<M: Member> Companions for DynamicFamily<M> {
+    fn companion_kind(&'static self) -> Kind {
+        self.prototype
+            .companion()
+            .map_or(Kind::Gauge, Collect::kind)
+    }
+
+    fn companion_names(&'static self) -> &'static [&'static str] {
+        let extra = self
+            .prototype
+            .companion()
+            .map_or(&[][..], |c| c.extra_label_names());
+        joined_names(self.label_names, extra, &self.companion.names)
+    }
+
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.children.for_each(|values, child| {
+            if let Some(companion) = child.companion() {
+                visit_child(values, companion, &mut joined, visit);
+            }
+        });
+    }
+}
+
+impl<M: Member> fmt::Debug for DynamicFamily<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DynamicFamily")
+            .field("label_keys", &self.label_names)
+            .field("len", &self.children.len())
+            .finish_non_exhaustive()
+    }
+}

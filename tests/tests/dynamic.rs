@@ -1,0 +1,116 @@
+//! Families registered at run time from strings, under each `Sanitize` mode, exposed with
+//! the link-time metrics and accepted by the checkers.
+
+use std::sync::Mutex;
+
+use meterbox::{
+    render, set_sanitize, snapshot, Counter, DynamicFamily, Format, Gauge, Histogram, Meter,
+    RegisterError, Sanitize,
+};
+use meterbox_tests::{openmetrics_parse, promtool_check};
+
+/// The sanitize setting is process-wide: tests that change it take turns.
+static MODE: Mutex<()> = Mutex::new(());
+
+#[test]
+fn prometheus_mode_replaces_invalid_characters() {
+    let _mode = MODE.lock().unwrap();
+    set_sanitize(Sanitize::Prometheus);
+    let f =
+        DynamicFamily::<Counter>::register("http.requests-2xx", "Requests.", &["zone.id"]).unwrap();
+    assert_eq!(f.label_keys(), ["zone_id"]);
+    f.with(&["eu-1"]).unwrap().inc();
+    let s = snapshot();
+    assert_eq!(
+        s.counter("http_requests_2xx_total", &[("zone_id", "eu-1")]),
+        Some(1)
+    );
+}
+
+#[test]
+fn permissive_mode_keeps_names_for_json_and_shows_prometheus_forms_in_text() {
+    let _mode = MODE.lock().unwrap();
+    set_sanitize(Sanitize::Permissive);
+    let f = DynamicFamily::<Gauge>::register("tâche/queue.size", "Queue sizes.", &["file.kind"])
+        .unwrap();
+    set_sanitize(Sanitize::Prometheus);
+    f.with(&["pdf"]).unwrap().set(3.0);
+    let s = snapshot();
+    assert_eq!(
+        s.gauge("tâche/queue.size", &[("file.kind", "pdf")]),
+        Some(3.0)
+    );
+    let json = render(Format::Json);
+    assert!(json.contains("\"tâche/queue.size\""), "{json}");
+    let text = render(Format::Prometheus);
+    assert!(
+        text.contains("t_che_queue_size{file_kind=\"pdf\"} 3.0\n"),
+        "{text}"
+    );
+    assert!(!text.contains("tâche"), "{text}");
+}
+
+#[test]
+fn none_mode_rejects_what_is_not_valid() {
+    let _mode = MODE.lock().unwrap();
+    set_sanitize(Sanitize::None);
+    let err = DynamicFamily::<Counter>::register("bad.name", "x", &[]).unwrap_err();
+    assert!(
+        matches!(err, RegisterError::Invalid(ref e) if e.text == "bad.name"),
+        "{err}"
+    );
+    let err = DynamicFamily::<Counter>::register("good_name", "x", &["bad key"]).unwrap_err();
+    assert!(err.to_string().contains("bad key"), "{err}");
+    assert!(DynamicFamily::<Counter>::register("strict_ok", "Fine.", &["k"]).is_ok());
+    set_sanitize(Sanitize::Prometheus);
+}
+
+#[test]
+fn reregistering_returns_the_same_family_and_clashes_are_errors() {
+    let _mode = MODE.lock().unwrap();
+    let a = DynamicFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
+    let b = DynamicFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
+    assert!(std::ptr::eq(a, b));
+    let err = DynamicFamily::<Counter>::register("jobs_done", "Other help.", &["queue"]);
+    assert!(matches!(err, Err(RegisterError::Taken { .. })));
+    let err = DynamicFamily::<Gauge>::register("jobs_done_total", "Jobs.", &["queue"]);
+    assert!(matches!(err, Err(RegisterError::Taken { .. })), "{err:?}");
+    // A link-time name is taken too.
+    let err = DynamicFamily::<Gauge>::register("meterbox_build_info", "x", &[]);
+    assert!(matches!(err, Err(RegisterError::Taken { ref site, .. }) if site.contains(".rs:")));
+    let err = DynamicFamily::<Counter>::register("dup_keys", "x", &["a.b", "a_b"]);
+    assert_eq!(err.unwrap_err(), RegisterError::DuplicateKey("a_b".into()));
+    let err = a.with(&["one", "two"]).unwrap_err();
+    assert_eq!((err.expected, err.given), (1, 2));
+}
+
+#[test]
+fn every_member_type_works_and_the_checkers_accept_the_output() {
+    let h = DynamicFamily::register_with(
+        "upload_seconds",
+        "Upload time.",
+        &["bucket"],
+        Histogram::new(&[0.1, 1.0]),
+    )
+    .unwrap();
+    h.with(&["photos"]).unwrap().observe(0.5);
+    let m = DynamicFamily::<Meter>::register("uploads", "Uploads.", &["bucket"]).unwrap();
+    m.with(&["photos"]).unwrap().mark();
+    let s = snapshot();
+    assert_eq!(
+        s.histogram("upload_seconds", &[("bucket", "photos")])
+            .map(meterbox::HistogramValue::count),
+        Some(1)
+    );
+    assert_eq!(s.counter("uploads_total", &[("bucket", "photos")]), Some(1));
+    assert!(s
+        .gauge("uploads_rate", &[("bucket", "photos"), ("window", "1m")])
+        .is_some());
+    let text = render(Format::Prometheus);
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool on:\n{text}");
+    }
+    if let Some(parsed) = openmetrics_parse(&render(Format::OpenMetrics)) {
+        parsed.expect("strict OpenMetrics parser");
+    }
+}
