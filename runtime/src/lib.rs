@@ -49,12 +49,14 @@ mod metrics;
 mod registry;
 mod sanitize;
 mod self_metrics;
+#[cfg(feature = "serve")]
+mod serve;
 mod snapshot;
 
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};
-pub use encode::{encode, render, Format};
+pub use encode::{encode, render, scrape, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
 pub use meterbox_macros::{
@@ -68,6 +70,8 @@ pub use metrics::{
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
 pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
+#[cfg(feature = "serve")]
+pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };
