@@ -13,12 +13,16 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: promtool (Debian package prometheus), Python prometheus_client"
-if ! command -v promtool >/dev/null; then
+step "tools: prometheus and promtool, wrk (Debian packages), Python prometheus_client"
+missing=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
+command -v wrk >/dev/null || missing+=(wrk)
+if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 promtool --version | head -1
+wrk --version 2>&1 | head -1 || true
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
     python3 -m pip install -q prometheus_client \
         || python3 -m pip install -q --break-system-packages prometheus_client
