@@ -72,10 +72,24 @@ CARGO_TARGET_DIR=target/gold RUSTFLAGS="-Clinker-features=-lld -Clink-arg=-fuse-
     cargo test -p meterbox-tests --release --test linkage
 
 step "quickstart"
-out="$(cargo run -q --example quickstart 2>&1)"
+cargo build -q --example quickstart
+cargo run -q --example quickstart -- --linger 5 >target/quickstart.out 2>&1 &
+quickstart=$!
+scrape=""
+for _ in $(seq 1 50); do
+    scrape="$(python3 -c 'import urllib.request as u; print(u.urlopen("http://127.0.0.1:9464/metrics", timeout=2).read().decode())' 2>/dev/null)" && break
+    sleep 0.1
+done
+wait "$quickstart"
+out="$(cat target/quickstart.out)"
 grep -q 'function_calls_total .*function=checkout' <<<"$out" || {
     echo "$out" >&2
     echo "the quickstart did not print its table" >&2
+    exit 1
+}
+grep -q '^orders_total ' <<<"$scrape" || {
+    echo "$out" >&2
+    echo "the quickstart's endpoint did not answer with its metrics" >&2
     exit 1
 }
 

@@ -1,6 +1,8 @@
-//! A small order pipeline, instrumented; the metrics table is printed when it ends.
+//! A small order pipeline, instrumented. While it runs, its metrics are served on
+//! <http://127.0.0.1:9464/metrics>; the metrics table is printed when it ends.
 //!
-//! Run it with `cargo run --example quickstart`.
+//! Run it with `cargo run --example quickstart`; `-- --linger 60` keeps the endpoint up for
+//! a minute after the orders are processed (Ctrl-C ends it sooner, table included).
 
 use std::future::Future;
 use std::pin::pin;
@@ -100,8 +102,31 @@ fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
+/// Seconds to keep serving after the work is done: `--linger N`, 3 by default.
+fn linger() -> Duration {
+    let args: Vec<String> = std::env::args().collect();
+    let seconds = args
+        .iter()
+        .position(|a| a == "--linger")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(3);
+    Duration::from_secs(seconds)
+}
+
 fn main() {
     let _dump = meterbox::dump_at_exit(Format::Table);
+    // The endpoint is a convenience here: if the port is taken, the example goes on.
+    let server = match meterbox::serve("127.0.0.1:9464") {
+        Ok(server) => {
+            println!("serving http://{}/metrics", server.local_addr());
+            Some(server)
+        }
+        Err(err) => {
+            eprintln!("no endpoint on 127.0.0.1:9464: {err}");
+            None
+        }
+    };
     let warehouse = Warehouse {
         pace: Duration::from_micros(50),
     };
@@ -124,4 +149,9 @@ fn main() {
         }
     }
     println!("processed 40 orders; the metrics table follows on stderr");
+    if server.is_some() {
+        let linger = linger();
+        println!("the endpoint stays up for {} s", linger.as_secs());
+        std::thread::sleep(linger);
+    }
 }
