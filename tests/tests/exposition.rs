@@ -103,6 +103,20 @@ fn golden_table() {
 }
 
 #[test]
+fn a_snapshot_renders_as_the_registry_does() {
+    setup();
+    for format in [
+        Format::Prometheus,
+        Format::OpenMetrics,
+        Format::Json,
+        Format::Table,
+    ] {
+        let from_snapshot = meterbox::snapshot().render(format);
+        assert_eq!(from_snapshot, render(format), "{format:?}");
+    }
+}
+
+#[test]
 fn encode_writes_what_render_returns() {
     setup();
     let mut out = Vec::new();

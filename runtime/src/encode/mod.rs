@@ -5,6 +5,7 @@ mod json;
 mod layout;
 mod openmetrics;
 mod prometheus;
+mod snapshot_text;
 mod table;
 mod text;
 pub(crate) mod values;
@@ -113,6 +114,23 @@ pub fn render(format: Format) -> String {
         Format::Table => table::encode(&snapshot(), &mut out),
     }
     out
+}
+
+impl crate::Snapshot {
+    /// This snapshot in `format`: what surfacers send, global tags included when the
+    /// snapshot has them.
+    #[must_use]
+    pub fn render(&self, format: Format) -> String {
+        let mut out = String::new();
+        match format {
+            Format::Prometheus | Format::OpenMetrics => {
+                snapshot_text::encode(self, format, &mut out)
+            }
+            Format::Json => json::encode(self, &mut out),
+            Format::Table => table::encode(self, &mut out),
+        }
+        out
+    }
 }
 
 /// Writes every linked metric in `format` to `writer`.
