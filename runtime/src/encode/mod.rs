@@ -124,7 +124,7 @@ impl crate::Snapshot {
         let mut out = String::new();
         match format {
             Format::Prometheus | Format::OpenMetrics => {
-                snapshot_text::encode(self, format, &mut out)
+                snapshot_text::encode(self, format, &mut out);
             }
             Format::Json => json::encode(self, &mut out),
             Format::Table => table::encode(self, &mut out),

@@ -10,13 +10,20 @@ use crate::registry::Kind;
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::snapshot::{Snapshot, Value};
 
+/// A sample's value: counts are integers, the rest floats.
+#[derive(Clone, Copy)]
+enum Number {
+    Count(u64),
+    Float(f64),
+}
+
 /// One sample line: `name{labels,extra} value`.
 fn sample(
     out: &mut String,
     name: &str,
     labels: &[(&str, &str)],
     extra: Option<(&str, f64)>,
-    value: impl FnOnce(&mut String),
+    value: Number,
 ) {
     out.push_str(name);
     if !labels.is_empty() || extra.is_some() {
@@ -42,7 +49,10 @@ fn sample(
         out.push('}');
     }
     out.push(' ');
-    value(out);
+    match value {
+        Number::Count(n) => push_u64(out, n),
+        Number::Float(v) => push_f64(out, v),
+    }
     out.push('\n');
 }
 
@@ -84,37 +94,61 @@ pub(crate) fn encode(snapshot: &Snapshot, format: Format, out: &mut String) {
         for series in &family.series {
             let labels = &series.labels;
             match &series.value {
-                Value::Counter(v) => sample(out, &name, labels, None, |o| push_u64(o, *v)),
-                Value::Gauge(v) => sample(out, &name, labels, None, |o| push_f64(o, *v)),
+                Value::Counter(v) => sample(out, &name, labels, None, Number::Count(*v)),
+                Value::Gauge(v) => sample(out, &name, labels, None, Number::Float(*v)),
                 Value::Histogram(h) => {
                     let bucket = format!("{name}_bucket");
                     let mut cumulative = 0;
                     for (i, n) in h.buckets.iter().enumerate() {
                         cumulative += n;
                         let le = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
-                        sample(out, &bucket, labels, Some(("le", le)), |o| {
-                            push_u64(o, cumulative)
-                        });
+                        sample(
+                            out,
+                            &bucket,
+                            labels,
+                            Some(("le", le)),
+                            Number::Count(cumulative),
+                        );
                     }
-                    sample(out, &format!("{name}_sum"), labels, None, |o| {
-                        push_f64(o, h.sum)
-                    });
-                    sample(out, &format!("{name}_count"), labels, None, |o| {
-                        push_u64(o, cumulative)
-                    });
+                    sample(
+                        out,
+                        &format!("{name}_sum"),
+                        labels,
+                        None,
+                        Number::Float(h.sum),
+                    );
+                    sample(
+                        out,
+                        &format!("{name}_count"),
+                        labels,
+                        None,
+                        Number::Count(cumulative),
+                    );
                 }
                 Value::Summary(s) => {
                     for (q, v) in &s.quantiles {
-                        sample(out, &name, labels, Some(("quantile", *q)), |o| {
-                            push_f64(o, *v)
-                        });
+                        sample(
+                            out,
+                            &name,
+                            labels,
+                            Some(("quantile", *q)),
+                            Number::Float(*v),
+                        );
                     }
-                    sample(out, &format!("{name}_sum"), labels, None, |o| {
-                        push_f64(o, s.sum)
-                    });
-                    sample(out, &format!("{name}_count"), labels, None, |o| {
-                        push_u64(o, s.count)
-                    });
+                    sample(
+                        out,
+                        &format!("{name}_sum"),
+                        labels,
+                        None,
+                        Number::Float(s.sum),
+                    );
+                    sample(
+                        out,
+                        &format!("{name}_count"),
+                        labels,
+                        None,
+                        Number::Count(s.count),
+                    );
                 }
             }
         }
