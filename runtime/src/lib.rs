@@ -52,6 +52,7 @@ mod self_metrics;
 #[cfg(feature = "serve")]
 mod serve;
 mod snapshot;
+mod surface;
 
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
@@ -74,6 +75,9 @@ pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
 pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
+};
+pub use surface::{
+    ErrorHandler, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError, Surfacer,
 };
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.

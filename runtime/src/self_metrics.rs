@@ -1,7 +1,7 @@
 //! The runtime's own metrics: its version, which also keeps the registry from ever being
 //! empty (an empty link section has broken some linkers), and what families dropped.
 
-use crate::metrics::Gauge;
+use crate::metrics::{Counter, Family, Gauge, Histogram};
 use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
 
 static BUILD_INFO: Gauge = Gauge::with_value(1.0);
@@ -35,7 +35,12 @@ impl Collect for DroppedLabelSets {
     }
 
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        for d in registry() {
+        // The runtime's own families are left out: their label values are surfacer names,
+        // a handful per program.
+        for d in registry()
+            .iter()
+            .filter(|d| !d.name.starts_with("meterbox_"))
+        {
             if let Some(dropped) = d.source.dropped_label_sets() {
                 visit(&[d.name], Cell::Counter(dropped));
             }
@@ -54,5 +59,50 @@ crate::__register! {
         file: file!(),
         line: line!(),
         source: &DROPPED,
+    };
+}
+
+/// Send attempts of reporters' surfacers, by outcome.
+pub(crate) static REPORTER_SENDS: Family<Counter, 2> = Family::new(["surfacer", "outcome"]);
+
+crate::__register! {
+    static REPORTER_SENDS_DESCRIPTOR: Descriptor = Descriptor {
+        name: "meterbox_reporter_sends_total",
+        help: "Attempts of reporters to send a snapshot to a surfacer, by outcome.",
+        unit: "",
+        labels: &[],
+        file: file!(),
+        line: line!(),
+        source: &REPORTER_SENDS,
+    };
+}
+
+/// Time of each send attempt.
+pub(crate) static REPORTER_SEND_SECONDS: Family<Histogram, 1> = Family::new(["surfacer"]);
+
+crate::__register! {
+    static REPORTER_SEND_SECONDS_DESCRIPTOR: Descriptor = Descriptor {
+        name: "meterbox_reporter_send_seconds",
+        help: "Time reporters took for each attempt to send a snapshot to a surfacer.",
+        unit: "seconds",
+        labels: &[],
+        file: file!(),
+        line: line!(),
+        source: &REPORTER_SEND_SECONDS,
+    };
+}
+
+/// Snapshots dropped from a full backlog.
+pub(crate) static REPORTER_DROPPED: Family<Counter, 1> = Family::new(["surfacer"]);
+
+crate::__register! {
+    static REPORTER_DROPPED_DESCRIPTOR: Descriptor = Descriptor {
+        name: "meterbox_reporter_dropped_snapshots_total",
+        help: "Snapshots a reporter dropped because a surfacer's backlog was full.",
+        unit: "",
+        labels: &[],
+        file: file!(),
+        line: line!(),
+        source: &REPORTER_DROPPED,
     };
 }

@@ -8,7 +8,13 @@ fn registry_never_empty() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["meterbox_build_info", "meterbox_dropped_label_sets_total"]
+        [
+            "meterbox_build_info",
+            "meterbox_dropped_label_sets_total",
+            "meterbox_reporter_dropped_snapshots_total",
+            "meterbox_reporter_send_seconds",
+            "meterbox_reporter_sends_total",
+        ]
     );
     let text = meterbox::render(meterbox::Format::Prometheus);
     assert!(text.contains("meterbox_build_info{version=\""));
