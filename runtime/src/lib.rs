@@ -76,6 +76,8 @@ pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };
+#[cfg(feature = "push")]
+pub use surface::PushgatewaySurfacer;
 pub use surface::{
     ErrorHandler, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError, Surfacer,
 };

@@ -3,10 +3,14 @@
 //! thread of its own: instrumented code never waits on a surfacer.
 
 mod memory;
+#[cfg(feature = "push")]
+mod pushgateway;
 mod reporter;
 mod tags;
 
 pub use memory::MemorySurfacer;
+#[cfg(feature = "push")]
+pub use pushgateway::PushgatewaySurfacer;
 pub use reporter::{ErrorHandler, Reporter, ReporterBuilder, SendReport};
 
 use core::fmt;

@@ -1,0 +1,146 @@
+//! Pushes the Prometheus text format to a Prometheus Pushgateway.
+
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine as _;
+
+use super::{SurfaceError, Surfacer};
+use crate::snapshot::Snapshot;
+use crate::Format;
+
+/// Pushes each snapshot to a Prometheus Pushgateway, replacing its grouping (`PUT`), for
+/// batch jobs and processes a Prometheus cannot scrape.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use meterbox::{PushgatewaySurfacer, Reporter};
+///
+/// let push = PushgatewaySurfacer::new("http://127.0.0.1:9091", "nightly_import")
+///     .instance("worker-3")
+///     .delete_on_shutdown(true);
+/// let reporter = Reporter::builder()
+///     .interval(Duration::from_secs(15))
+///     .surfacer(push)
+///     .start()?;
+/// # Ok::<(), meterbox::InvalidName>(())
+/// ```
+///
+/// The grouping is `job`, then `instance` if set, then any [`PushgatewaySurfacer::group`]
+/// labels; values are sent base64-encoded, so any text works. A 5xx answer or a failed
+/// connection is worth retrying; a 4xx is not.
+#[derive(Debug)]
+pub struct PushgatewaySurfacer {
+    url: String,
+    grouping: Vec<(String, String)>,
+    delete_on_shutdown: bool,
+    agent: ureq::Agent,
+}
+
+impl PushgatewaySurfacer {
+    /// Pushes to the Pushgateway at `base_url` (such as `http://127.0.0.1:9091`) under
+    /// job `job`.
+    #[must_use]
+    pub fn new(base_url: &str, job: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(5)))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            url: base_url.trim_end_matches('/').to_owned(),
+            grouping: vec![("job".to_owned(), job.to_owned())],
+            delete_on_shutdown: false,
+            agent,
+        }
+    }
+
+    /// Adds the `instance` grouping label.
+    #[must_use]
+    pub fn instance(self, instance: &str) -> Self {
+        self.group("instance", instance)
+    }
+
+    /// Adds a grouping label.
+    #[must_use]
+    pub fn group(mut self, key: &str, value: &str) -> Self {
+        self.grouping.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Deletes the grouping from the Pushgateway when the reporter stops, so a finished
+    /// process leaves no stale values behind.
+    #[must_use]
+    pub fn delete_on_shutdown(mut self, delete: bool) -> Self {
+        self.delete_on_shutdown = delete;
+        self
+    }
+
+    /// The grouping's URL: `/metrics/job@base64/<job>/instance@base64/<instance>…`.
+    fn group_url(&self) -> String {
+        let mut url = format!("{}/metrics", self.url);
+        for (key, value) in &self.grouping {
+            url.push('/');
+            url.push_str(key);
+            url.push_str("@base64/");
+            // An empty value is written as `=`, which the Pushgateway reads as empty.
+            let encoded = URL_SAFE.encode(value);
+            url.push_str(if encoded.is_empty() { "=" } else { &encoded });
+        }
+        url
+    }
+}
+
+fn check(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(), SurfaceError> {
+    let mut response = response.map_err(|e| SurfaceError::retryable(e.to_string()))?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    let error = SurfaceError {
+        status: Some(status),
+        message: body.trim().chars().take(500).collect(),
+        retryable: status >= 500 || status == 429,
+    };
+    Err(error)
+}
+
+impl Surfacer for PushgatewaySurfacer {
+    fn name(&self) -> &'static str {
+        "pushgateway"
+    }
+
+    fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
+        let body = snapshot.render(Format::Prometheus);
+        check(
+            self.agent
+                .put(&self.group_url())
+                .header("Content-Type", Format::Prometheus.content_type())
+                .send(body.as_bytes()),
+        )
+    }
+
+    fn flush(&self) -> Result<(), SurfaceError> {
+        if !self.delete_on_shutdown {
+            return Ok(());
+        }
+        check(self.agent.delete(&self.group_url()).call())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grouping_values_are_base64_in_the_url() {
+        let push = PushgatewaySurfacer::new("http://gw:9091/", "a/b").instance("");
+        assert_eq!(
+            push.group_url(),
+            "http://gw:9091/metrics/job@base64/YS9i/instance@base64/="
+        );
+    }
+}
