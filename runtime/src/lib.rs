@@ -79,7 +79,8 @@ pub use snapshot::{
 #[cfg(feature = "push")]
 pub use surface::PushgatewaySurfacer;
 pub use surface::{
-    ErrorHandler, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError, Surfacer,
+    ErrorHandler, LogSurfacer, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError,
+    Surfacer,
 };
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.

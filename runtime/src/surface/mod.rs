@@ -2,12 +2,14 @@
 //! snapshot on an interval, adds its global tags, and hands it to each surfacer, in a
 //! thread of its own: instrumented code never waits on a surfacer.
 
+mod log;
 mod memory;
 #[cfg(feature = "push")]
 mod pushgateway;
 mod reporter;
 mod tags;
 
+pub use log::LogSurfacer;
 pub use memory::MemorySurfacer;
 #[cfg(feature = "push")]
 pub use pushgateway::PushgatewaySurfacer;
