@@ -76,12 +76,12 @@ pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };
-#[cfg(feature = "push")]
-pub use surface::PushgatewaySurfacer;
 pub use surface::{
     ErrorHandler, LogSurfacer, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError,
     Surfacer,
 };
+#[cfg(feature = "push")]
+pub use surface::{HttpJsonSurfacer, PushgatewaySurfacer};
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
 #[doc(hidden)]

@@ -18,6 +18,8 @@ use crate::registry::Kind;
 /// ```
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// When it was taken.
+    pub time: std::time::SystemTime,
     /// Families in name order.
     pub families: Vec<FamilySnapshot>,
 }
@@ -239,6 +241,7 @@ impl Snapshot {
 /// Reads every linked metric now.
 #[must_use]
 pub fn snapshot() -> Snapshot {
+    let time = std::time::SystemTime::now();
     let families = layout()
         .families
         .iter()
@@ -282,7 +285,7 @@ pub fn snapshot() -> Snapshot {
                 .collect(),
         })
         .collect();
-    Snapshot { families }
+    Snapshot { time, families }
 }
 
 #[cfg(test)]

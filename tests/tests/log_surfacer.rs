@@ -59,5 +59,8 @@ fn one_line_per_series_at_the_chosen_level() {
         .iter()
         .find(|l| l.starts_with("parcel_grams "))
         .unwrap();
-    assert!(weights.starts_with("parcel_grams count=1 sum=250 p50="), "{weights}");
+    assert!(
+        weights.starts_with("parcel_grams count=1 sum=250 p50="),
+        "{weights}"
+    );
 }

@@ -2,6 +2,10 @@
 //! snapshot on an interval, adds its global tags, and hands it to each surfacer, in a
 //! thread of its own: instrumented code never waits on a surfacer.
 
+#[cfg(feature = "push")]
+mod http;
+#[cfg(feature = "push")]
+mod http_json;
 mod log;
 mod memory;
 #[cfg(feature = "push")]
@@ -9,6 +13,8 @@ mod pushgateway;
 mod reporter;
 mod tags;
 
+#[cfg(feature = "push")]
+pub use http_json::HttpJsonSurfacer;
 pub use log::LogSurfacer;
 pub use memory::MemorySurfacer;
 #[cfg(feature = "push")]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
 
-use super::{SurfaceError, Surfacer};
+use super::{http, SurfaceError, Surfacer};
 use crate::snapshot::Snapshot;
 use crate::Format;
 
@@ -42,11 +42,7 @@ impl PushgatewaySurfacer {
     /// job `job`.
     #[must_use]
     pub fn new(base_url: &str, job: &str) -> Self {
-        let agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(5)))
-            .http_status_as_error(false)
-            .build()
-            .into();
+        let agent = http::agent(Duration::from_secs(5));
         Self {
             url: base_url.trim_end_matches('/').to_owned(),
             grouping: vec![("job".to_owned(), job.to_owned())],
@@ -91,23 +87,6 @@ impl PushgatewaySurfacer {
     }
 }
 
-fn check(
-    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<(), SurfaceError> {
-    let mut response = response.map_err(|e| SurfaceError::retryable(e.to_string()))?;
-    let status = response.status().as_u16();
-    if (200..300).contains(&status) {
-        return Ok(());
-    }
-    let body = response.body_mut().read_to_string().unwrap_or_default();
-    let error = SurfaceError {
-        status: Some(status),
-        message: body.trim().chars().take(500).collect(),
-        retryable: status >= 500 || status == 429,
-    };
-    Err(error)
-}
-
 impl Surfacer for PushgatewaySurfacer {
     fn name(&self) -> &'static str {
         "pushgateway"
@@ -115,7 +94,7 @@ impl Surfacer for PushgatewaySurfacer {
 
     fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
         let body = snapshot.render(Format::Prometheus);
-        check(
+        http::check(
             self.agent
                 .put(&self.group_url())
                 .header("Content-Type", Format::Prometheus.content_type())
@@ -127,7 +106,7 @@ impl Surfacer for PushgatewaySurfacer {
         if !self.delete_on_shutdown {
             return Ok(());
         }
-        check(self.agent.delete(&self.group_url()).call())
+        http::check(self.agent.delete(&self.group_url()).call())
     }
 }
 

@@ -1,0 +1,33 @@
+//! What the pushing surfacers share: a client with a timeout, and reading an answer.
+
+use std::time::Duration;
+
+use super::SurfaceError;
+
+/// A client that returns every answer as a response (statuses are judged by [`check`])
+/// and gives each request at most `timeout`.
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Success for a 2xx answer. A failed connection, a 5xx or a 429 is worth retrying; other
+/// answers are not. The error carries the start of the answer's body.
+pub(crate) fn check(
+    response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+) -> Result<(), SurfaceError> {
+    let mut response = response.map_err(|e| SurfaceError::retryable(e.to_string()))?;
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(());
+    }
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Err(SurfaceError {
+        status: Some(status),
+        message: body.trim().chars().take(500).collect(),
+        retryable: status >= 500 || status == 429,
+    })
+}

@@ -1,0 +1,79 @@
+//! POSTs each snapshot as a JSON batch to a collector's URL.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{http, SurfaceError, Surfacer};
+use crate::encode::to_json;
+use crate::snapshot::Snapshot;
+
+/// Sends each snapshot as one JSON document in a `POST` to a collector: the JSON format's
+/// `metrics` with the time the snapshot was taken, in milliseconds since the Unix epoch.
+///
+/// ```json
+/// {"timestamp_ms": 1795384759000, "metrics": [{"name": "orders_total", "type": "counter", …}]}
+/// ```
+///
+/// A 5xx or 429 answer and a failed connection are worth retrying, and the reporter does;
+/// other 4xx answers are not. Headers such as an API key go with every request.
+#[derive(Debug)]
+pub struct HttpJsonSurfacer {
+    url: String,
+    headers: Vec<(String, String)>,
+    agent: ureq::Agent,
+}
+
+impl HttpJsonSurfacer {
+    /// Posts to `url`, with a 10-second timeout per request.
+    #[must_use]
+    pub fn new(url: &str) -> Self {
+        Self::with_timeout(url, Duration::from_secs(10))
+    }
+
+    /// Posts to `url`, giving each request at most `timeout`.
+    #[must_use]
+    pub fn with_timeout(url: &str, timeout: Duration) -> Self {
+        Self {
+            url: url.to_owned(),
+            headers: Vec::new(),
+            agent: http::agent(timeout),
+        }
+    }
+
+    /// Adds a header to every request, such as `Authorization`.
+    #[must_use]
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+}
+
+/// The document sent for `snapshot`.
+pub(crate) fn batch(snapshot: &Snapshot) -> serde_json::Value {
+    let mut document = to_json(snapshot);
+    let millis = snapshot
+        .time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    if let Some(object) = document.as_object_mut() {
+        object.insert("timestamp_ms".into(), millis.into());
+    }
+    document
+}
+
+impl Surfacer for HttpJsonSurfacer {
+    fn name(&self) -> &'static str {
+        "http_json"
+    }
+
+    fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
+        let body = batch(snapshot).to_string();
+        let mut request = self
+            .agent
+            .post(&self.url)
+            .header("Content-Type", "application/json");
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        http::check(request.send(body.as_bytes()))
+    }
+}
