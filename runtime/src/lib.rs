@@ -77,8 +77,8 @@ pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };
 pub use surface::{
-    ErrorHandler, LogSurfacer, MemorySurfacer, Reporter, ReporterBuilder, SendReport, SurfaceError,
-    Surfacer,
+    ErrorHandler, GraphiteLabels, GraphiteSurfacer, LogSurfacer, MemorySurfacer, Reporter,
+    ReporterBuilder, SendReport, SurfaceError, Surfacer,
 };
 #[cfg(feature = "push")]
 pub use surface::{HttpJsonSurfacer, PushgatewaySurfacer};

@@ -12,6 +12,7 @@ pub(crate) mod values;
 
 use std::io;
 
+#[cfg(feature = "push")]
 pub(crate) use json::to_json;
 pub(crate) use layout::layout;
 

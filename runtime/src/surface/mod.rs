@@ -2,6 +2,7 @@
 //! snapshot on an interval, adds its global tags, and hands it to each surfacer, in a
 //! thread of its own: instrumented code never waits on a surfacer.
 
+mod graphite;
 #[cfg(feature = "push")]
 mod http;
 #[cfg(feature = "push")]
@@ -13,6 +14,7 @@ mod pushgateway;
 mod reporter;
 mod tags;
 
+pub use graphite::{GraphiteLabels, GraphiteSurfacer};
 #[cfg(feature = "push")]
 pub use http_json::HttpJsonSurfacer;
 pub use log::LogSurfacer;
