@@ -13,18 +13,19 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: prometheus and promtool, the pushgateway, carbon-cache, wrk (Debian packages), Python prometheus_client"
+step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, wrk (Debian packages), Python prometheus_client"
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
 command -v carbon-cache >/dev/null && command -v whisper-fetch >/dev/null || missing+=(graphite-carbon)
+[ -x /usr/sbin/collectd ] || missing+=(collectd-core)
 command -v wrk >/dev/null || missing+=(wrk)
 if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packages start their services; the tests start their own on free ports.
-for service in prometheus prometheus-pushgateway carbon-cache; do
+for service in prometheus prometheus-pushgateway carbon-cache collectd; do
     as_root systemctl stop "$service" 2>/dev/null || true
 done
 promtool --version | head -1

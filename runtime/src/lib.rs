@@ -82,6 +82,8 @@ pub use surface::{
 };
 #[cfg(feature = "push")]
 pub use surface::{HttpJsonSurfacer, PushgatewaySurfacer};
+#[cfg(feature = "statsd")]
+pub use surface::{StatsdLabels, StatsdSurfacer};
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
 #[doc(hidden)]

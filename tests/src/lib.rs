@@ -222,11 +222,12 @@ fn parse_response(raw: &[u8]) -> std::io::Result<HttpResponse> {
 /// When the program is missing and required.
 #[must_use]
 pub fn tool(program: &str) -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
-            .find(|path| path.is_file())
-    });
+    // Daemons live in sbin, which a user's PATH may leave out.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/sbin".into()])
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file());
     if found.is_none() {
         assert!(
             !required(),

@@ -12,6 +12,8 @@ mod memory;
 #[cfg(feature = "push")]
 mod pushgateway;
 mod reporter;
+#[cfg(feature = "statsd")]
+mod statsd;
 mod tags;
 
 pub use graphite::{GraphiteLabels, GraphiteSurfacer};
@@ -22,6 +24,8 @@ pub use memory::MemorySurfacer;
 #[cfg(feature = "push")]
 pub use pushgateway::PushgatewaySurfacer;
 pub use reporter::{ErrorHandler, Reporter, ReporterBuilder, SendReport};
+#[cfg(feature = "statsd")]
+pub use statsd::{StatsdLabels, StatsdSurfacer};
 
 use core::fmt;
 
