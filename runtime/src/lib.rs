@@ -78,7 +78,7 @@ pub use snapshot::{
 };
 pub use surface::{
     ErrorHandler, GraphiteLabels, GraphiteSurfacer, LogSurfacer, MemorySurfacer, Reporter,
-    ReporterBuilder, SendReport, SurfaceError, Surfacer,
+    ReporterBuilder, Scope, SendReport, SurfaceError, Surfacer,
 };
 #[cfg(feature = "push")]
 pub use surface::{HttpJsonSurfacer, PushgatewaySurfacer};

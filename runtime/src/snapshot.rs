@@ -39,6 +39,19 @@ pub struct FamilySnapshot {
     pub series: Vec<Series>,
 }
 
+impl FamilySnapshot {
+    /// The same family's metadata with no series.
+    pub(crate) fn clone_empty(&self) -> Self {
+        Self {
+            name: self.name,
+            help: self.help,
+            unit: self.unit,
+            kind: self.kind,
+            series: Vec::new(),
+        }
+    }
+}
+
 /// One labelled series and its value.
 #[derive(Debug, Clone)]
 pub struct Series {

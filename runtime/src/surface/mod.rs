@@ -12,6 +12,7 @@ mod memory;
 #[cfg(feature = "push")]
 mod pushgateway;
 mod reporter;
+mod scope;
 #[cfg(feature = "statsd")]
 mod statsd;
 mod tags;
@@ -24,6 +25,7 @@ pub use memory::MemorySurfacer;
 #[cfg(feature = "push")]
 pub use pushgateway::PushgatewaySurfacer;
 pub use reporter::{ErrorHandler, Reporter, ReporterBuilder, SendReport};
+pub use scope::Scope;
 #[cfg(feature = "statsd")]
 pub use statsd::{StatsdLabels, StatsdSurfacer};
 
