@@ -71,7 +71,11 @@ async fn fetch(addr: std::net::SocketAddr, path: &str) -> std::io::Result<String
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let self_test = std::env::args().any(|a| a == "--self-test");
-    let addr = if self_test { "127.0.0.1:0" } else { "127.0.0.1:3000" };
+    let addr = if self_test {
+        "127.0.0.1:0"
+    } else {
+        "127.0.0.1:3000"
+    };
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     println!("serving http://{addr}/cart and http://{addr}/metrics");
