@@ -46,6 +46,8 @@ mod encode;
 mod instrument;
 mod labels;
 mod metrics;
+#[cfg(feature = "redis")]
+pub mod redis;
 mod registry;
 mod sanitize;
 mod self_metrics;

@@ -250,3 +250,108 @@ pub fn free_port() -> u16 {
         .expect("bind a free loopback port")
         .port()
 }
+
+/// A `redis-server` on a free loopback port, with every write on disk before it is
+/// acknowledged (`appendfsync always`), so it can be killed and restarted without losing
+/// what it answered for. Killed on drop.
+pub struct RedisServer {
+    binary: std::path::PathBuf,
+    dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl RedisServer {
+    /// Starts one; `None` when `redis-server` is missing and tools are not required.
+    ///
+    /// # Panics
+    ///
+    /// When it does not start.
+    #[must_use]
+    pub fn start(name: &str) -> Option<Self> {
+        let binary = tool("redis-server")?;
+        let dir =
+            std::env::temp_dir().join(format!("meterbox-redis-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a scratch directory");
+        let mut server = RedisServer {
+            binary,
+            dir,
+            child: None,
+            port: free_port(),
+        };
+        server.restart();
+        Some(server)
+    }
+
+    /// `redis://127.0.0.1:<port>/`.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Kills it at once, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it (again) on the same port and data, and waits until it answers.
+    ///
+    /// # Panics
+    ///
+    /// When it does not answer within 30 seconds.
+    pub fn restart(&mut self) {
+        self.kill();
+        let child = Command::new(&self.binary)
+            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .arg("--dir")
+            .arg(&self.dir)
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        self.child = Some(child);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if self.ping() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not answer"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn ping(&self) -> bool {
+        use std::io::Read as _;
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+        let mut answer = [0u8; 7];
+        stream.write_all(b"PING\r\n").is_ok()
+            && stream.read_exact(&mut answer).is_ok()
+            && &answer == b"+PONG\r\n"
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

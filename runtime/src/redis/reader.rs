@@ -1,0 +1,299 @@
+//! Reads a namespace's hash back into families and writes them in a text format: the
+//! exposition side of the shared store.
+
+use std::collections::BTreeMap;
+
+use super::keys::{kind_of, parse, Ext};
+use crate::encode::{escape_help, escape_label_value, push_f64};
+use crate::registry::Kind;
+use crate::Format;
+
+/// One series as stored: the parts its fields hold.
+#[derive(Debug, Default, Clone)]
+struct Stored {
+    labels: Vec<(String, String)>,
+    value: Option<f64>,
+    buckets: Vec<(f64, f64)>,
+    quantiles: Vec<(f64, f64)>,
+    sum: Option<f64>,
+    count: Option<f64>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct StoredFamily {
+    kind: Option<Kind>,
+    help: String,
+    /// By label text, `le` and `quantile` left out.
+    series: BTreeMap<String, Stored>,
+}
+
+/// A namespace read from Redis: its families, and what could not be read.
+#[derive(Debug, Default, Clone)]
+pub struct Namespace {
+    families: BTreeMap<String, StoredFamily>,
+    warnings: Vec<String>,
+}
+
+fn label_key(labels: &[(String, String)]) -> String {
+    let mut text = String::new();
+    for (k, v) in labels {
+        text.push_str(k);
+        text.push('=');
+        text.push_str(v);
+        text.push('\u{0}');
+    }
+    text
+}
+
+impl Namespace {
+    /// Reads fields and their values; fields that cannot be read become warnings.
+    pub(crate) fn from_fields(fields: impl IntoIterator<Item = (String, String)>) -> Self {
+        let mut ns = Namespace::default();
+        let mut typed: Vec<(String, String)> = Vec::new();
+        for (field, value) in fields {
+            let parsed = match parse(&field) {
+                Ok(parsed) => parsed,
+                Err(why) => {
+                    ns.warnings.push(format!("field `{field}` skipped: {why}"));
+                    continue;
+                }
+            };
+            let family = ns.families.entry(parsed.name.clone()).or_default();
+            match parsed.ext {
+                Ext::Description => family.help = value,
+                Ext::Type => typed.push((field, value)),
+                ext => {
+                    let Ok(number) = value.trim().parse::<f64>() else {
+                        ns.warnings.push(format!(
+                            "field `{field}` skipped: value `{value}` is not a number"
+                        ));
+                        continue;
+                    };
+                    let mut labels = parsed.labels;
+                    let take = |labels: &mut Vec<(String, String)>, name: &str| {
+                        let at = labels.iter().position(|(k, _)| k == name)?;
+                        labels.remove(at).1.parse::<f64>().ok()
+                    };
+                    let bound = if ext == Ext::Bucket {
+                        take(&mut labels, "le")
+                    } else {
+                        None
+                    };
+                    if ext == Ext::Bucket && bound.is_none() {
+                        ns.warnings
+                            .push(format!("field `{field}` skipped: a bucket without `le`"));
+                        continue;
+                    }
+                    let quantile = if ext == Ext::Value {
+                        take(&mut labels, "quantile")
+                    } else {
+                        None
+                    };
+                    let series = family.series.entry(label_key(&labels)).or_default();
+                    series.labels = labels;
+                    match (ext, bound, quantile) {
+                        (Ext::Bucket, Some(le), _) => series.buckets.push((le, number)),
+                        (Ext::Value, _, Some(q)) => series.quantiles.push((q, number)),
+                        (Ext::Sum, ..) => series.sum = Some(number),
+                        (Ext::Count, ..) => series.count = Some(number),
+                        _ => series.value = Some(number),
+                    }
+                }
+            }
+        }
+        for (field, letter) in typed {
+            let name = field.split(':').next().unwrap_or_default();
+            match kind_of(&letter) {
+                Some(kind) => {
+                    if let Some(family) = ns.families.get_mut(name) {
+                        family.kind = Some(kind);
+                    }
+                }
+                None => ns.warnings.push(format!(
+                    "field `{field}`: unknown type `{letter}`; `{name}` skipped"
+                )),
+            }
+        }
+        let untyped: Vec<String> = ns
+            .families
+            .iter()
+            .filter(|(_, f)| f.kind.is_none())
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in untyped {
+            if !ns
+                .warnings
+                .iter()
+                .any(|w| w.contains(&format!("`{name}` skipped")))
+            {
+                ns.warnings.push(format!(
+                    "metric `{name}` skipped: no `{name}:t:` field gives its type"
+                ));
+            }
+            ns.families.remove(&name);
+        }
+        ns
+    }
+
+    /// What could not be read, one line per field or metric.
+    #[must_use]
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Adds `namespace="<name>"` to every series and takes in `other`'s families, for one
+    /// exposition of several namespaces.
+    pub(crate) fn merge(&mut self, mut other: Namespace, label: &str) {
+        for (name, mut family) in std::mem::take(&mut other.families) {
+            let series = std::mem::take(&mut family.series);
+            let target = self.families.entry(name).or_insert_with(|| StoredFamily {
+                kind: family.kind,
+                help: family.help.clone(),
+                series: BTreeMap::new(),
+            });
+            for (_, mut stored) in series {
+                stored
+                    .labels
+                    .push(("namespace".to_owned(), label.to_owned()));
+                target.series.insert(label_key(&stored.labels), stored);
+            }
+        }
+        self.warnings.append(&mut other.warnings);
+    }
+
+    /// The namespace in the Prometheus or OpenMetrics text format (other formats are
+    /// written as Prometheus text).
+    #[must_use]
+    pub fn render(&self, format: Format) -> String {
+        let openmetrics = format == Format::OpenMetrics;
+        let mut out = String::new();
+        for (name, family) in &self.families {
+            let Some(kind) = family.kind else { continue };
+            let base = match kind {
+                Kind::Counter if openmetrics => name.strip_suffix("_total").unwrap_or(name),
+                _ => name.as_str(),
+            };
+            let meta = |out: &mut String, what: &str| {
+                out.push_str(what);
+                out.push_str(base);
+                out.push(' ');
+            };
+            if openmetrics {
+                meta(&mut out, "# TYPE ");
+                out.push_str(kind.as_str());
+                out.push('\n');
+            }
+            meta(&mut out, "# HELP ");
+            escape_help(&mut out, &family.help, openmetrics);
+            out.push('\n');
+            if !openmetrics {
+                meta(&mut out, "# TYPE ");
+                out.push_str(kind.as_str());
+                out.push('\n');
+            }
+            let sample_name = match kind {
+                Kind::Counter if openmetrics => format!("{base}_total"),
+                _ => name.clone(),
+            };
+            for series in family.series.values() {
+                write_series(&mut out, &sample_name, name, kind, series);
+            }
+        }
+        if openmetrics {
+            out.push_str("# EOF\n");
+        }
+        out
+    }
+}
+
+fn sample(
+    out: &mut String,
+    name: &str,
+    labels: &[(String, String)],
+    extra: Option<(&str, f64)>,
+    value: f64,
+) {
+    out.push_str(name);
+    if !labels.is_empty() || extra.is_some() {
+        out.push('{');
+        let mut first = true;
+        for (k, v) in labels {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            out.push_str(k);
+            out.push_str("=\"");
+            escape_label_value(out, v);
+            out.push('"');
+        }
+        if let Some((k, v)) = extra {
+            if !first {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            push_f64(out, v);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out.push(' ');
+    push_f64(out, value);
+    out.push('\n');
+}
+
+fn write_series(out: &mut String, sample_name: &str, name: &str, kind: Kind, series: &Stored) {
+    let labels = &series.labels;
+    match kind {
+        Kind::Counter | Kind::Gauge => {
+            if let Some(value) = series.value {
+                sample(out, sample_name, labels, None, value);
+            }
+        }
+        Kind::Histogram => {
+            let mut buckets = series.buckets.clone();
+            buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let count = series
+                .count
+                .or_else(|| buckets.last().map(|b| b.1))
+                .unwrap_or(0.0);
+            if !buckets.last().is_some_and(|b| b.0.is_infinite()) {
+                buckets.push((f64::INFINITY, count));
+            }
+            let bucket = format!("{name}_bucket");
+            for (le, n) in buckets {
+                sample(out, &bucket, labels, Some(("le", le)), n);
+            }
+            sample(
+                out,
+                &format!("{name}_sum"),
+                labels,
+                None,
+                series.sum.unwrap_or(0.0),
+            );
+            sample(out, &format!("{name}_count"), labels, None, count);
+        }
+        Kind::Summary => {
+            let mut quantiles = series.quantiles.clone();
+            quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
+            for (q, v) in quantiles {
+                sample(out, name, labels, Some(("quantile", q)), v);
+            }
+            sample(
+                out,
+                &format!("{name}_sum"),
+                labels,
+                None,
+                series.sum.unwrap_or(0.0),
+            );
+            sample(
+                out,
+                &format!("{name}_count"),
+                labels,
+                None,
+                series.count.unwrap_or(0.0),
+            );
+        }
+    }
+}

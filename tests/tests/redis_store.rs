@@ -1,0 +1,230 @@
+//! The shared store against a real `redis-server` (the Debian package): processes adding
+//! up exactly, also through two crashes of Redis; the seed's key format; gauges of several
+//! processes; bad fields skipped with a warning; the reader's output through promtool.
+
+use std::collections::HashMap;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use meterbox::redis::{read, render, render_many};
+use meterbox::Format;
+use meterbox_tests::{promtool_check, RedisServer};
+
+const WORKER: &str = env!("CARGO_BIN_EXE_redis_worker");
+
+fn workers(
+    url: &str,
+    namespace: &str,
+    n: usize,
+    increments: u64,
+    pause_ms: u64,
+    mode: &str,
+) -> Vec<Child> {
+    (0..n)
+        .map(|i| {
+            Command::new(WORKER)
+                .args([
+                    url,
+                    namespace,
+                    &increments.to_string(),
+                    &pause_ms.to_string(),
+                    mode,
+                ])
+                .arg(i.to_string())
+                .spawn()
+                .expect("start a worker")
+        })
+        .collect()
+}
+
+fn wait_all(children: Vec<Child>) {
+    for mut child in children {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "a worker failed: {status}");
+    }
+}
+
+fn connection(server: &RedisServer) -> redis::Connection {
+    redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// Checks the totals of `processes` workers of `increments` each.
+fn assert_exact(server: &RedisServer, namespace: &str, processes: u64, increments: u64) {
+    let mut con = connection(server);
+    let text = render(&mut con, namespace, Format::Prometheus).unwrap();
+    let total = processes * increments;
+    let quarter = total / 4;
+    let expect = |line: &str| {
+        assert!(text.lines().any(|l| l == line), "no `{line}` in:\n{text}");
+    };
+    expect(&format!("worker_jobs_total {total}.0"));
+    for kind in ["email", "sms", "push", r#"fax \"legacy\""#] {
+        expect(&format!(
+            r#"worker_jobs_by_kind_total{{kind="{kind}"}} {quarter}.0"#
+        ));
+    }
+    expect(&format!(
+        r#"worker_job_seconds_bucket{{le="0.25"}} {quarter}.0"#
+    ));
+    expect(&format!(
+        r#"worker_job_seconds_bucket{{le="0.5"}} {}.0"#,
+        2 * quarter
+    ));
+    expect(&format!(
+        r#"worker_job_seconds_bucket{{le="1.0"}} {}.0"#,
+        3 * quarter
+    ));
+    expect(&format!(
+        r#"worker_job_seconds_bucket{{le="+Inf"}} {total}.0"#
+    ));
+    expect(&format!("worker_job_seconds_count {total}.0"));
+    let sum: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("worker_job_seconds_sum "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let exact = f64::from(u32::try_from(quarter).unwrap()) * 3.1;
+    assert!((sum - exact).abs() / exact < 1e-9, "{sum} vs {exact}");
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool on:\n{text}");
+    }
+}
+
+#[test]
+fn four_processes_add_up_exactly_in_the_seed_format() {
+    let Some(server) = RedisServer::start("exact") else {
+        return;
+    };
+    let url = server.url();
+    wait_all(workers(&url, "shop", 4, 250_000, 0, "per-process"));
+    assert_exact(&server, "shop", 4, 250_000);
+
+    // The raw hash: fields as the seed encodes them.
+    let mut con = connection(&server);
+    let fields: HashMap<String, String> =
+        redis::cmd("HGETALL").arg("shop").query(&mut con).unwrap();
+    assert_eq!(fields["worker_jobs_total::"], "1000000");
+    assert_eq!(fields["worker_jobs_total:t:"], "c");
+    assert_eq!(fields["worker_jobs_total:d:"], "Jobs done by the workers.");
+    assert_eq!(
+        fields[r#"worker_jobs_by_kind_total::kind="email""#],
+        "250000"
+    );
+    assert_eq!(
+        fields[r#"worker_jobs_by_kind_total::kind="fax \"legacy\"""#],
+        "250000"
+    );
+    assert_eq!(fields[r#"worker_job_seconds:b:le="0.25""#], "250000");
+    assert_eq!(fields[r#"worker_job_seconds:b:le="+Inf""#], "1000000");
+    assert_eq!(fields["worker_job_seconds:c:"], "1000000");
+    assert_eq!(fields["worker_job_seconds:t:"], "h");
+    assert!(fields.contains_key("worker_job_seconds:s:"));
+    assert_eq!(fields["worker_index:t:"], "g");
+
+    // Per-process gauges: one field per process, told apart by `pid`.
+    let gauges: Vec<(&String, &String)> = fields
+        .iter()
+        .filter(|(k, _)| k.starts_with("worker_index::pid="))
+        .collect();
+    assert_eq!(gauges.len(), 4, "{gauges:?}");
+    let mut values: Vec<f64> = gauges.iter().map(|(_, v)| v.parse().unwrap()).collect();
+    values.sort_by(f64::total_cmp);
+    assert_eq!(values, [0.0, 1.0, 2.0, 3.0]);
+}
+
+#[test]
+fn totals_stay_exact_through_two_crashes_of_redis() {
+    let Some(mut server) = RedisServer::start("crash") else {
+        return;
+    };
+    let url = server.url();
+    let mut running = workers(&url, "jobs", 4, 250_000, 10, "last");
+    for _ in 0..2 {
+        std::thread::sleep(Duration::from_millis(500));
+        // The crash lands in the middle of the run: every worker is still counting.
+        for worker in &mut running {
+            assert!(
+                worker.try_wait().unwrap().is_none(),
+                "a worker ended too soon"
+            );
+        }
+        server.kill();
+        std::thread::sleep(Duration::from_millis(300));
+        server.restart();
+    }
+    wait_all(running);
+    assert_exact(&server, "jobs", 4, 250_000);
+}
+
+#[test]
+fn last_write_gauges_share_one_field() {
+    let Some(server) = RedisServer::start("gauges") else {
+        return;
+    };
+    wait_all(workers(&server.url(), "last", 2, 10, 0, "last"));
+    let mut con = connection(&server);
+    let fields: HashMap<String, String> =
+        redis::cmd("HGETALL").arg("last").query(&mut con).unwrap();
+    let gauges: Vec<&String> = fields
+        .keys()
+        .filter(|k| k.starts_with("worker_index::"))
+        .collect();
+    assert_eq!(gauges, ["worker_index::"]);
+    let last = &fields["worker_index::"];
+    assert!(last == "0.0" || last == "1.0", "{last}");
+}
+
+#[test]
+fn bad_fields_are_skipped_with_a_warning_naming_them() {
+    let Some(server) = RedisServer::start("bad") else {
+        return;
+    };
+    let mut con = connection(&server);
+    let fields = [
+        ("good_total:t:", "c"),
+        ("good_total:d:", "Good things."),
+        ("good_total::", "5"),
+        ("broken", "1"),
+        ("weird_total:t:", "z"),
+        ("weird_total::", "3"),
+        ("nan_total:t:", "c"),
+        ("nan_total::", "abc"),
+        ("untyped_total::", "9"),
+    ];
+    for (field, value) in fields {
+        let () = redis::cmd("HSET")
+            .arg("mixed")
+            .arg(field)
+            .arg(value)
+            .query(&mut con)
+            .unwrap();
+    }
+    let namespace = read(&mut con, "mixed").unwrap();
+    let warnings = namespace.warnings().join("\n");
+    for named in [
+        "`broken`",
+        "`weird_total:t:`",
+        "`nan_total::`",
+        "`untyped_total`",
+    ] {
+        assert!(warnings.contains(named), "{named} in:\n{warnings}");
+    }
+    let text = namespace.render(Format::Prometheus);
+    assert!(text.contains("good_total 5.0\n"), "{text}");
+    assert!(!text.contains("weird_total"), "{text}");
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool on:\n{text}");
+    }
+    // Several namespaces at once carry a `namespace` label.
+    let both = render_many(&mut con, &["mixed", "empty"], Format::OpenMetrics).unwrap();
+    assert!(both.contains("# TYPE good counter\n"), "{both}");
+    assert!(
+        both.contains(r#"good_total{namespace="mixed"} 5.0"#),
+        "{both}"
+    );
+    assert!(both.ends_with("# EOF\n"));
+}
