@@ -36,7 +36,9 @@ pub enum StatsdLabels {
 /// ```no_run
 /// use meterbox::{StatsdLabels, StatsdSurfacer};
 ///
-/// let statsd = StatsdSurfacer::new("127.0.0.1:8125")?.prefix("shop").labels(StatsdLabels::Tags);
+/// let statsd = StatsdSurfacer::new("127.0.0.1:8125")?
+///     .prefix("shop")?
+///     .labels(StatsdLabels::Tags);
 /// # Ok::<(), meterbox::SurfaceError>(())
 /// ```
 #[derive(Debug)]
