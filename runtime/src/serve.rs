@@ -28,6 +28,9 @@ use crate::{render, Format};
 /// registered, which nothing else claims by default.
 pub const DEFAULT_PORT: u16 = 9464;
 
+/// What a server with [`Server::source`] renders.
+type Source = Arc<dyn Fn(Format) -> Result<String, String> + Send + Sync>;
+
 /// The smallest request-head limit hyper takes.
 const MIN_HEAD_BYTES: usize = 8192;
 
@@ -65,13 +68,26 @@ pub fn serve(addr: &str) -> io::Result<ServerHandle> {
 /// # drop(server);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Server {
     addr: String,
+    source: Option<Source>,
     token: Option<String>,
     max_connections: usize,
     head_timeout: Duration,
     max_head_bytes: usize,
+}
+
+impl core::fmt::Debug for Server {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Server")
+            .field("addr", &self.addr)
+            .field("own_source", &self.source.is_some())
+            .field("max_connections", &self.max_connections)
+            .field("head_timeout", &self.head_timeout)
+            .field("max_head_bytes", &self.max_head_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -81,11 +97,24 @@ impl Server {
     pub fn new(addr: &str) -> Self {
         Self {
             addr: addr.to_owned(),
+            source: None,
             token: None,
             max_connections: 256,
             head_timeout: Duration::from_secs(5),
             max_head_bytes: MIN_HEAD_BYTES,
         }
+    }
+
+    /// Serves what `render` returns instead of this program's registry, such as another
+    /// store's contents. It runs on a blocking thread, so a slow source delays only its own
+    /// scrapes; an `Err` is answered with 503 and the message.
+    #[must_use]
+    pub fn source(
+        mut self,
+        render: impl Fn(Format) -> Result<String, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(render));
+        self
     }
 
     /// Requires `Authorization: Bearer <token>` on every request; others get 401.
@@ -201,6 +230,7 @@ async fn accept_loop(listener: TcpListener, server: Server, mut stopped: oneshot
     };
     let permits = Arc::new(Semaphore::new(server.max_connections));
     let token: Option<Arc<str>> = server.token.as_deref().map(Arc::from);
+    let source = server.source.clone();
     loop {
         // A permit first: past the limit, clients wait in the backlog, costing nothing here.
         let permit = tokio::select! {
@@ -221,17 +251,22 @@ async fn accept_loop(listener: TcpListener, server: Server, mut stopped: oneshot
         };
         let _ = stream.set_nodelay(true);
         let token = token.clone();
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(server.head_timeout)
-            .max_buf_size(server.max_head_bytes)
-            .serve_connection(
-                TokioIo::new(stream),
-                service_fn(move |request| {
-                    let token = token.clone();
-                    async move { Ok::<_, Infallible>(respond(&request, token.as_deref())) }
-                }),
-            );
+        let source = source.clone();
+        let connection =
+            http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(server.head_timeout)
+                .max_buf_size(server.max_head_bytes)
+                .serve_connection(
+                    TokioIo::new(stream),
+                    service_fn(move |request| {
+                        let token = token.clone();
+                        let source = source.clone();
+                        async move {
+                            Ok::<_, Infallible>(respond(&request, token.as_deref(), source).await)
+                        }
+                    }),
+                );
         tokio::spawn(async move {
             let _permit = permit;
             let _ = connection.await;
@@ -258,7 +293,11 @@ fn header(request: &Request<Incoming>, name: header::HeaderName) -> Option<&str>
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
-fn respond(request: &Request<Incoming>, token: Option<&str>) -> Response<Full<Bytes>> {
+async fn respond(
+    request: &Request<Incoming>,
+    token: Option<&str>,
+    source: Option<Source>,
+) -> Response<Full<Bytes>> {
     if let Some(token) = token {
         let given = header(request, header::AUTHORIZATION)
             .and_then(|v| v.strip_prefix("Bearer "))
@@ -291,7 +330,18 @@ fn respond(request: &Request<Incoming>, token: Option<&str>) -> Response<Full<By
         "/metrics.json" => Format::Json,
         _ => return plain(StatusCode::NOT_FOUND, "try /metrics or /metrics.json\n"),
     };
-    let body = render(format);
+    let body = match source {
+        None => render(format),
+        Some(source) => match tokio::task::spawn_blocking(move || source(format)).await {
+            Ok(Ok(body)) => body,
+            Ok(Err(message)) => {
+                let mut response = Response::new(Full::new(Bytes::from(message + "\n")));
+                *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+                return response;
+            }
+            Err(_) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "the source failed\n"),
+        },
+    };
     let gzip = header(request, header::ACCEPT_ENCODING).is_some_and(accepts_gzip);
     let mut response = if gzip {
         match gzipped(body.as_bytes()) {

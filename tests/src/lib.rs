@@ -355,3 +355,107 @@ impl Drop for RedisServer {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// A Prometheus server in a scratch directory, killed and cleaned up on drop.
+pub struct Prometheus {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    port: u16,
+}
+
+impl Prometheus {
+    /// Starts one scraping `127.0.0.1:<target_port>` every second.
+    ///
+    /// # Panics
+    ///
+    /// When it cannot be started.
+    #[must_use]
+    pub fn start(binary: &std::path::Path, target_port: u16) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "meterbox-prometheus-{target_port}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
+                 - job_name: meterbox\n    static_configs:\n      \
+                 - targets: ['127.0.0.1:{target_port}']\n"
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
+        let child = std::process::Command::new(binary)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start prometheus");
+        Prometheus { child, dir, port }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
+    }
+
+    /// The value of an instant query with one series in its answer, if it has one.
+    #[must_use]
+    pub fn query(&self, query: &str) -> Option<f64> {
+        let encoded: String = query
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"_-.".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let response = http_get(addr, &format!("/api/v1/query?query={encoded}"), &[]).ok()?;
+        let json: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+        let result = json["data"]["result"].as_array()?;
+        if result.len() != 1 {
+            return None;
+        }
+        result[0]["value"][1].as_str()?.parse().ok()
+    }
+
+    /// Waits until `query` answers `want`.
+    ///
+    /// # Panics
+    ///
+    /// When it does not within 90 seconds.
+    pub fn wait_for(&self, query: &str, want: f64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        let mut last = None;
+        while std::time::Instant::now() < deadline {
+            last = self.query(query);
+            if last == Some(want) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        panic!(
+            "`{query}` answered {last:?}, not {want}; prometheus log:\n{}",
+            self.log()
+        );
+    }
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -63,3 +63,36 @@ pub fn render_many(
     }
     Ok(all.render(format))
 }
+
+/// Serves `/metrics` for `namespaces` of the Redis at `url` on `listen` (see
+/// [`serve`](crate::serve) for the address rules): what the `meterbox-expose` binary runs.
+/// Each scrape reads the namespaces afresh; with several, every series gets a `namespace`
+/// label. Only the Prometheus and OpenMetrics formats are served (`/metrics.json` is 503).
+///
+/// # Errors
+///
+/// When `url` is not a Redis URL or `listen` cannot be bound.
+#[cfg(feature = "serve")]
+pub fn serve(url: &str, namespaces: &[&str], listen: &str) -> std::io::Result<crate::ServerHandle> {
+    use std::time::Duration;
+    let client = redis::Client::open(url).map_err(|e| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("`{url}`: {e}"))
+    })?;
+    let namespaces: Vec<String> = namespaces.iter().map(|n| (*n).to_owned()).collect();
+    crate::Server::new(listen)
+        .source(move |format| {
+            if !matches!(format, Format::Prometheus | Format::OpenMetrics) {
+                return Err("only the Prometheus and OpenMetrics formats are served here".into());
+            }
+            let unreachable = |e: redis::RedisError| format!("redis: {e}");
+            let mut connection = client
+                .get_connection_with_timeout(Duration::from_secs(2))
+                .map_err(unreachable)?;
+            connection
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .map_err(unreachable)?;
+            let names: Vec<&str> = namespaces.iter().map(String::as_str).collect();
+            render_many(&mut connection, &names, format).map_err(unreachable)
+        })
+        .start()
+}

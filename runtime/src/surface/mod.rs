@@ -28,6 +28,7 @@ pub use reporter::{ErrorHandler, Reporter, ReporterBuilder, SendReport};
 pub use scope::Scope;
 #[cfg(feature = "statsd")]
 pub use statsd::{StatsdLabels, StatsdSurfacer};
+#[cfg(feature = "redis")]
 pub(crate) use tags::host_name;
 
 use core::fmt;
