@@ -9,12 +9,12 @@ use core::any::Any;
 use core::fmt;
 use core::panic::Location;
 use core::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use crate::metrics::children::Children;
-use crate::metrics::member::{joined_names, visit_child, CompanionView, Companions};
+use crate::metrics::member::{Exposure, Keyed};
 use crate::metrics::{Counter, Member};
-use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
+use crate::registry::{registry, Descriptor, Kind};
 use crate::sanitize::{exposition_name, sanitize_mode, InvalidName};
 
 /// Why a family could not be registered.
@@ -96,8 +96,7 @@ pub struct DynamicFamily<M: Member> {
     label_names: &'static [&'static str],
     prototype: M,
     children: Children<M>,
-    joined_names: OnceLock<Box<[&'static str]>>,
-    companion: CompanionView,
+    exposure: Exposure,
 }
 
 struct Entry {
@@ -200,8 +199,7 @@ impl<M: Member> DynamicFamily<M> {
             label_names: label_names.leak(),
             prototype,
             children: Children::new(),
-            joined_names: OnceLock::new(),
-            companion: CompanionView::new(),
+            exposure: Exposure::new(),
         }));
         let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
             name: leak(&name),
@@ -240,61 +238,22 @@ impl<M: Member> DynamicFamily<M> {
     }
 }
 
-impl<M: Member> Collect for DynamicFamily<M> {
-    fn kind(&self) -> Kind {
-        self.prototype.kind()
+impl<M: Member> Keyed for DynamicFamily<M> {
+    type Child = M;
+    fn prototype(&self) -> &M {
+        &self.prototype
     }
-
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        joined_names(
-            self.label_names,
-            self.prototype.extra_label_names(),
-            &self.joined_names,
-        )
+    fn keys(&'static self) -> &'static [&'static str] {
+        self.label_names
     }
-
-    fn is_dynamic(&self) -> bool {
-        true
+    fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static M)) {
+        self.children.for_each(f);
     }
-
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.children
-            .for_each(|values, child| visit_child(values, child, &mut joined, visit));
+    fn dropped(&'static self) -> &'static Counter {
+        self.children.dropped()
     }
-
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        Some(self.children.dropped())
-    }
-
-    fn companion(&'static self) -> Option<&'static dyn Collect> {
-        self.prototype.companion()?;
-        Some(self.companion.attach(self))
-    }
-}
-
-impl<M: Member> Companions for DynamicFamily<M> {
-    fn companion_kind(&'static self) -> Kind {
-        self.prototype
-            .companion()
-            .map_or(Kind::Gauge, Collect::kind)
-    }
-
-    fn companion_names(&'static self) -> &'static [&'static str] {
-        let extra = self
-            .prototype
-            .companion()
-            .map_or(&[][..], |c| c.extra_label_names());
-        joined_names(self.label_names, extra, &self.companion.names)
-    }
-
-    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.children.for_each(|values, child| {
-            if let Some(companion) = child.companion() {
-                visit_child(values, companion, &mut joined, visit);
-            }
-        });
+    fn exposure(&'static self) -> &'static Exposure {
+        &self.exposure
     }
 }
 

@@ -62,6 +62,11 @@ pub enum Cell {
 ///
 /// Implemented by every metric type of meterbox; `#[metric]` requires it of the static's
 /// type, so using it on anything else is an ordinary trait error on that type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a meterbox metric type",
+    label = "a metric static is a Counter, Gauge, Histogram, Summary, Meter, CallbackGauge or a family of them",
+    note = "any type that implements `meterbox::Collect` can be registered"
+)]
 pub trait Collect: Sync + 'static {
     /// The metric's type.
     fn kind(&self) -> Kind;

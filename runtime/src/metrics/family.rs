@@ -1,14 +1,9 @@
 //! A family keyed by label values given as text: one metric name, one child metric per set
 //! of label values, created on first use.
 
-use std::sync::OnceLock;
-
 use super::children::Children;
-use super::member::{
-    check_label_names, joined_names, visit_child, CompanionView, Companions, Member,
-};
+use super::member::{check_label_names, Exposure, Keyed, Member};
 use super::Counter;
-use crate::registry::{Cell, Collect, Kind};
 
 /// Metrics of one name told apart by `N` labels, declared as a `static`:
 ///
@@ -33,8 +28,7 @@ pub struct Family<M: Member, const N: usize> {
     label_names: [&'static str; N],
     prototype: M,
     children: Children<M>,
-    joined_names: OnceLock<Box<[&'static str]>>,
-    companion: CompanionView,
+    exposure: Exposure,
 }
 
 impl<M: Member, const N: usize> Family<M, N> {
@@ -62,8 +56,7 @@ impl<M: Member, const N: usize> Family<M, N> {
             label_names,
             prototype,
             children: Children::new(),
-            joined_names: OnceLock::new(),
-            companion: CompanionView::new(),
+            exposure: Exposure::new(),
         }
     }
 
@@ -107,58 +100,22 @@ impl<M: Member, const N: usize> Family<M, N> {
     }
 }
 
-impl<M: Member, const N: usize> Collect for Family<M, N> {
-    fn kind(&self) -> Kind {
-        self.prototype.kind()
+impl<M: Member, const N: usize> Keyed for Family<M, N> {
+    type Child = M;
+    fn prototype(&self) -> &M {
+        &self.prototype
     }
-
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        let extra = self.prototype.extra_label_names();
-        joined_names(&self.label_names, extra, &self.joined_names)
+    fn keys(&'static self) -> &'static [&'static str] {
+        &self.label_names
     }
-
-    fn is_dynamic(&self) -> bool {
-        true
+    fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static M)) {
+        self.children.for_each(f);
     }
-
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.children
-            .for_each(|values, child| visit_child(values, child, &mut joined, visit));
+    fn dropped(&'static self) -> &'static Counter {
+        self.children.dropped()
     }
-
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        Some(self.children.dropped())
-    }
-
-    fn companion(&'static self) -> Option<&'static dyn Collect> {
-        self.prototype.companion()?;
-        Some(self.companion.attach(self))
-    }
-}
-
-impl<M: Member, const N: usize> Companions for Family<M, N> {
-    fn companion_kind(&'static self) -> Kind {
-        self.prototype
-            .companion()
-            .map_or(Kind::Gauge, Collect::kind)
-    }
-
-    fn companion_names(&'static self) -> &'static [&'static str] {
-        let extra = self
-            .prototype
-            .companion()
-            .map_or(&[][..], |c| c.extra_label_names());
-        joined_names(&self.label_names, extra, &self.companion.names)
-    }
-
-    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.children.for_each(|values, child| {
-            if let Some(companion) = child.companion() {
-                visit_child(values, companion, &mut joined, visit);
-            }
-        });
+    fn exposure(&'static self) -> &'static Exposure {
+        &self.exposure
     }
 }
 

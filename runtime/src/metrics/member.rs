@@ -5,6 +5,98 @@ use std::sync::OnceLock;
 use super::{Counter, Gauge, Histogram, Meter, Summary};
 use crate::registry::{Cell, Collect, Kind};
 
+/// What the families share: children of one type, each under a set of label values. Their
+/// `Collect` follows from it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a meterbox metric type",
+    label = "a metric static is a Counter, Gauge, Histogram, Summary, Meter, CallbackGauge or a family of them",
+    note = "any type that implements `meterbox::Collect` can be registered"
+)]
+pub(crate) trait Keyed: Sync + 'static {
+    /// The children's type.
+    type Child: Member;
+    /// The child whose settings new children copy.
+    fn prototype(&self) -> &Self::Child;
+    /// The label names the family adds.
+    fn keys(&'static self) -> &'static [&'static str];
+    /// Every child, with its label values.
+    fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static Self::Child));
+    /// Lookups sent to the overflow child.
+    fn dropped(&'static self) -> &'static Counter;
+    /// The caches the exposition needs.
+    fn exposure(&'static self) -> &'static Exposure;
+}
+
+/// A family's label names joined with its children's, and its companion view.
+pub(crate) struct Exposure {
+    names: OnceLock<Box<[&'static str]>>,
+    companion: CompanionView,
+}
+
+impl Exposure {
+    pub const fn new() -> Self {
+        Self {
+            names: OnceLock::new(),
+            companion: CompanionView::new(),
+        }
+    }
+}
+
+impl<T: Keyed> Collect for T {
+    fn kind(&self) -> Kind {
+        self.prototype().kind()
+    }
+
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
+        let extra = self.prototype().extra_label_names();
+        joined_names(self.keys(), extra, &self.exposure().names)
+    }
+
+    fn is_dynamic(&self) -> bool {
+        true
+    }
+
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
+    }
+
+    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
+        Some(self.dropped())
+    }
+
+    fn companion(&'static self) -> Option<&'static dyn Collect> {
+        self.prototype().companion()?;
+        Some(self.exposure().companion.attach(self))
+    }
+}
+
+impl<T: Keyed> Companions for T {
+    fn companion_kind(&'static self) -> Kind {
+        self.prototype()
+            .companion()
+            .map_or(Kind::Gauge, Collect::kind)
+    }
+
+    fn companion_names(&'static self) -> &'static [&'static str] {
+        let extra = self
+            .prototype()
+            .companion()
+            .map_or(&[][..], |c| c.extra_label_names());
+        let cache = &self.exposure().companion.names;
+        joined_names(self.keys(), extra, cache)
+    }
+
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        let mut joined = Vec::new();
+        self.for_each_child(&mut |values, child| {
+            if let Some(companion) = child.companion() {
+                visit_child(values, companion, &mut joined, visit);
+            }
+        });
+    }
+}
+
 /// A metric type that can be a family's child.
 pub trait Member: Collect + Sized + Send + Sync + 'static {
     /// A fresh value at zero with default settings, for `Family::new`.
@@ -58,7 +150,7 @@ impl Member for Summary {
 
 /// A family's label names followed by those its children add (a call counter's `result`),
 /// joined once.
-pub(crate) fn joined_names(
+fn joined_names(
     own: &'static [&'static str],
     extra: &'static [&'static str],
     cache: &'static OnceLock<Box<[&'static str]>>,
@@ -70,7 +162,7 @@ pub(crate) fn joined_names(
 }
 
 /// Shows one child's cells under the family's label values followed by the child's own.
-pub(crate) fn visit_child(
+fn visit_child(
     values: &[&'static str],
     child: &'static dyn Collect,
     joined: &mut Vec<&'static str>,
@@ -103,7 +195,7 @@ pub(crate) trait Companions: Sync {
 #[derive(Default)]
 pub(crate) struct CompanionView {
     parent: OnceLock<&'static dyn Companions>,
-    pub names: OnceLock<Box<[&'static str]>>,
+    names: OnceLock<Box<[&'static str]>>,
 }
 
 impl CompanionView {

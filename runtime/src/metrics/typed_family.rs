@@ -5,12 +5,9 @@ use core::marker::PhantomData;
 use std::sync::OnceLock;
 
 use super::children::Children;
-use super::member::{
-    check_label_names, joined_names, visit_child, CompanionView, Companions, Member,
-};
+use super::member::{check_label_names, Exposure, Keyed, Member};
 use super::Counter;
 use crate::labels::LabelSet;
-use crate::registry::{Cell, Collect, Kind};
 
 /// Metrics of one name told apart by the fields of a [`LabelSet`], declared as a `static`.
 ///
@@ -28,8 +25,7 @@ pub struct TypedFamily<M: Member, L: LabelSet> {
     prototype: M,
     array: OnceLock<&'static [M]>,
     children: Children<M>,
-    joined_names: OnceLock<Box<[&'static str]>>,
-    companion: CompanionView,
+    exposure: Exposure,
     labels: PhantomData<fn(&L)>,
 }
 
@@ -57,8 +53,7 @@ impl<M: Member, L: LabelSet> TypedFamily<M, L> {
             prototype,
             array: OnceLock::new(),
             children: Children::new(),
-            joined_names: OnceLock::new(),
-            companion: CompanionView::new(),
+            exposure: Exposure::new(),
             labels: PhantomData,
         }
     }
@@ -114,44 +109,18 @@ impl<M: Member, L: LabelSet> Default for TypedFamily<M, L> {
     }
 }
 
-impl<M: Member, L: LabelSet + 'static> Collect for TypedFamily<M, L> {
-    fn kind(&self) -> Kind {
-        self.prototype.kind()
+impl<M: Member, L: LabelSet + 'static> Keyed for TypedFamily<M, L> {
+    type Child = M;
+    fn prototype(&self) -> &M {
+        &self.prototype
     }
-
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        joined_names(
-            L::NAMES,
-            self.prototype.extra_label_names(),
-            &self.joined_names,
-        )
+    fn keys(&'static self) -> &'static [&'static str] {
+        L::NAMES
     }
-
-    fn is_dynamic(&self) -> bool {
-        true
-    }
-
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.for_each_child(|values, child| visit_child(values, child, &mut joined, visit));
-    }
-
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        Some(self.children.dropped())
-    }
-
-    fn companion(&'static self) -> Option<&'static dyn Collect> {
-        self.prototype.companion()?;
-        Some(self.companion.attach(self))
-    }
-}
-
-impl<M: Member, L: LabelSet + 'static> TypedFamily<M, L> {
-    /// Every child with its label values.
-    fn for_each_child(&'static self, mut f: impl FnMut(&[&'static str], &'static M)) {
+    /// In an array family, every child, so series exist from the start (the array appears
+    /// on first render if no call made it yet).
+    fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static M)) {
         if let Some(len) = self.array_len() {
-            // Every child, so series exist from the start; the array appears on first
-            // render if no call made it yet.
             let array = self.array(len);
             let mut values = Vec::with_capacity(L::NAMES.len());
             for (index, child) in array.iter().enumerate() {
@@ -163,30 +132,11 @@ impl<M: Member, L: LabelSet + 'static> TypedFamily<M, L> {
         }
         self.children.for_each(f);
     }
-}
-
-impl<M: Member, L: LabelSet + 'static> Companions for TypedFamily<M, L> {
-    fn companion_kind(&'static self) -> Kind {
-        self.prototype
-            .companion()
-            .map_or(Kind::Gauge, Collect::kind)
+    fn dropped(&'static self) -> &'static Counter {
+        self.children.dropped()
     }
-
-    fn companion_names(&'static self) -> &'static [&'static str] {
-        let extra = self
-            .prototype
-            .companion()
-            .map_or(&[][..], |c| c.extra_label_names());
-        joined_names(L::NAMES, extra, &self.companion.names)
-    }
-
-    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.for_each_child(|values, child| {
-            if let Some(companion) = child.companion() {
-                visit_child(values, companion, &mut joined, visit);
-            }
-        });
+    fn exposure(&'static self) -> &'static Exposure {
+        &self.exposure
     }
 }
 
