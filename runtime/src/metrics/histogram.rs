@@ -6,7 +6,7 @@
 //! to one bucket add and one sum add and makes count and buckets always agree.
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use crate::clock::{nanos_since, tick, Tick};
 
 /// Upper bounds of the default duration buckets, in seconds: 1 µs to 10 s, three per decade,
 /// so that fast functions are resolved as well as slow ones.
@@ -219,7 +219,7 @@ impl Histogram {
     pub fn start_timer(&self) -> HistogramTimer<'_> {
         HistogramTimer {
             histogram: self,
-            start: Instant::now(),
+            start: tick(),
         }
     }
 
@@ -261,7 +261,7 @@ impl Histogram {
 #[derive(Debug)]
 pub struct HistogramTimer<'a> {
     histogram: &'a Histogram,
-    start: Instant,
+    start: Tick,
 }
 
 impl HistogramTimer<'_> {
@@ -274,8 +274,7 @@ impl HistogramTimer<'_> {
 impl Drop for HistogramTimer<'_> {
     #[inline]
     fn drop(&mut self) {
-        let nanos = u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        self.histogram.observe_ns(nanos);
+        self.histogram.observe_ns(nanos_since(self.start));
     }
 }
 
