@@ -25,6 +25,8 @@ fn main() {
     };
     for _ in 0..CALLS {
         shapes::typed_family_with(black_box(&request));
+        shapes::sharded_inc();
+        shapes::shared_inc();
         shapes::family_with(black_box("GET"), black_box("200"));
         shapes::family_handle(black_box(handle));
         shapes::empty();

@@ -4,12 +4,13 @@
 mod shapes;
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use shapes::{
     counted_and_timed, counted_fn, counted_result, empty, family_handle, family_with,
-    histogram_observe, histogram_observe_ns, raw_atomic_add, request_handle, timed_fn,
-    two_clock_reads, typed_family_with, Method, Request, Status,
+    histogram_observe, histogram_observe_ns, raw_atomic_add, request_handle, sharded_inc,
+    shared_inc, timed_fn, two_clock_reads, typed_family_with, Method, Request, Status,
 };
 
 fn hot_path(c: &mut Criterion) {
@@ -43,6 +44,32 @@ fn hot_path(c: &mut Criterion) {
     g.bench_function("Family child, kept handle .inc()", |b| {
         b.iter(|| family_handle(black_box(handle)));
     });
+    g.finish();
+
+    // Contention: the time per increment when two threads count at once, each doing
+    // `iters` increments, against one thread alone.
+    let mut g = c.benchmark_group("contention");
+    let on_threads = |threads: usize, inc: fn()| {
+        move |b: &mut criterion::Bencher<'_>| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                std::thread::scope(|s| {
+                    for _ in 0..threads {
+                        s.spawn(|| {
+                            for _ in 0..iters {
+                                inc();
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            });
+        }
+    };
+    g.bench_function("ShardedCounter::inc, 1 thread", on_threads(1, sharded_inc));
+    g.bench_function("ShardedCounter::inc, 2 threads", on_threads(2, sharded_inc));
+    g.bench_function("Counter::inc, 1 thread", on_threads(1, shared_inc));
+    g.bench_function("Counter::inc, 2 threads", on_threads(2, shared_inc));
     g.finish();
 }
 

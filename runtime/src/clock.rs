@@ -17,7 +17,10 @@ pub fn monotonic() -> Duration {
 /// A timer's start: a time-stamp-counter reading where the CPU's counter is invariant
 /// (feature `tsc`), an `Instant` otherwise.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Tick(#[cfg(feature = "tsc")] u64, #[cfg(not(feature = "tsc"))] Instant);
+pub(crate) struct Tick(
+    #[cfg(feature = "tsc")] u64,
+    #[cfg(not(feature = "tsc"))] Instant,
+);
 
 /// The calibrated counter. Its first use measures the counter against the OS clock, once
 /// per process (10 to 20 ms, at most 200 ms).

@@ -67,9 +67,9 @@ pub use meterbox_macros::{
 };
 pub use metrics::{
     CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, Meter, MeterRates,
-    Summary, TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES,
-    METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
-    SUMMARY_RELATIVE_ERROR,
+    ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT,
+    DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE,
+    SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
 };
 pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
 pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};

@@ -6,7 +6,9 @@
 
 use core::fmt;
 
-use crate::metrics::{CallbackGauge, Counter, Gauge, Histogram, MeterRates, Summary};
+use crate::metrics::{
+    CallbackGauge, Counter, Gauge, Histogram, MeterRates, ShardedCounter, Summary,
+};
 
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -46,6 +48,8 @@ impl fmt::Display for Kind {
 pub enum Cell {
     /// A counter's value.
     Counter(&'static Counter),
+    /// A sharded counter's cells, summed when read.
+    Sharded(&'static ShardedCounter),
     /// A gauge's value.
     Gauge(&'static Gauge),
     /// A histogram's buckets and sum.
@@ -104,6 +108,15 @@ impl Collect for Counter {
     }
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
         visit(&[], Cell::Counter(self));
+    }
+}
+
+impl Collect for ShardedCounter {
+    fn kind(&self) -> Kind {
+        Kind::Counter
+    }
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        visit(&[], Cell::Sharded(self));
     }
 }
 

@@ -6,9 +6,13 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use meterbox::{counted, timed, Counter, Family, Histogram, LabelSet, LabelValue, TypedFamily};
+use meterbox::{
+    counted, timed, Counter, Family, Histogram, LabelSet, LabelValue, ShardedCounter, TypedFamily,
+};
 
 static RAW: AtomicU64 = AtomicU64::new(0);
+static SHARDED: ShardedCounter = ShardedCounter::new();
+static SHARED: Counter = Counter::new();
 static HISTOGRAM: Histogram = Histogram::for_durations();
 static REQUESTS: Family<Counter, 2> = Family::new(["method", "status"]);
 static TYPED_REQUESTS: TypedFamily<Counter, Request> = TypedFamily::new();
@@ -113,6 +117,18 @@ pub fn family_with(method: &str, status: &str) {
 #[inline(never)]
 pub fn typed_family_with(request: &Request) {
     TYPED_REQUESTS.with(request).inc();
+}
+
+/// A sharded counter: the thread's cell, then one add.
+#[inline(never)]
+pub fn sharded_inc() {
+    SHARDED.inc();
+}
+
+/// A plain counter, for the contended comparison.
+#[inline(never)]
+pub fn shared_inc() {
+    SHARED.inc();
 }
 
 /// A family child whose handle the caller kept.

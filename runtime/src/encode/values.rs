@@ -26,6 +26,7 @@ pub(crate) fn counter(series: &SeriesLayout) -> u64 {
         .iter()
         .map(|cell| match cell {
             Cell::Counter(c) => c.get(),
+            Cell::Sharded(c) => c.get(),
             _ => 0,
         })
         .fold(0, u64::wrapping_add)

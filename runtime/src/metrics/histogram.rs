@@ -5,8 +5,8 @@
 //! The observation count is not stored: it is the sum of the buckets, which keeps the hot path
 //! to one bucket add and one sum add and makes count and buckets always agree.
 
-use core::sync::atomic::{AtomicU64, Ordering};
 use crate::clock::{nanos_since, tick, Tick};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 /// Upper bounds of the default duration buckets, in seconds: 1 µs to 10 s, three per decade,
 /// so that fast functions are resolved as well as slow ones.

@@ -132,6 +132,14 @@ impl Member for Histogram {
     }
 }
 
+impl Member for super::ShardedCounter {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = super::ShardedCounter::new();
+    fn fresh(&self) -> Self {
+        super::ShardedCounter::new()
+    }
+}
+
 impl Member for Meter {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Meter::new();

@@ -8,6 +8,7 @@ mod gauge;
 mod histogram;
 pub(crate) mod member;
 mod meter;
+mod sharded;
 mod summary;
 mod typed_family;
 
@@ -19,6 +20,7 @@ pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
 pub use member::Member;
 pub use meter::{Meter, MeterRates, METER_TICK_SECONDS, METER_WINDOWS};
+pub use sharded::ShardedCounter;
 pub(crate) use summary::WindowCounts;
 pub use summary::{
     Summary, DEFAULT_QUANTILES, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
