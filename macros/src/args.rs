@@ -25,7 +25,8 @@ impl Attr {
     fn options(self) -> &'static [&'static str] {
         match self {
             Attr::Metric => &["name", "help", "unit", "labels", "crate"],
-            Attr::Counted | Attr::InFlight | Attr::Metered => &["name", "help", "labels", "crate"],
+            Attr::Counted => &["name", "help", "labels", "sharded", "crate"],
+            Attr::InFlight | Attr::Metered => &["name", "help", "labels", "crate"],
             Attr::Timed => &["name", "help", "labels", "buckets", "crate"],
             Attr::Instrumented => &["labels", "crate"],
         }
@@ -54,6 +55,8 @@ pub struct Args {
     /// `labels(key = expr)` of a function attribute: evaluated on each call.
     pub computed: Vec<(Ident, Expr)>,
     pub buckets: Option<Vec<f64>>,
+    /// `sharded`: call counters split per thread.
+    pub sharded: bool,
     pub krate: Option<Path>,
 }
 
@@ -140,6 +143,15 @@ impl Args {
                 }
                 let array: ExprArray = meta.value()?.parse()?;
                 self.buckets = Some(buckets(&array)?);
+            }
+            "sharded" => {
+                if self.sharded {
+                    return Err(duplicate());
+                }
+                if !meta.input.is_empty() && !meta.input.peek(syn::Token![,]) {
+                    return Err(meta.error("`sharded` takes no value"));
+                }
+                self.sharded = true;
             }
             "crate" => {
                 if self.krate.is_some() {

@@ -154,6 +154,10 @@ impl Instrument {
         let storage = self.storage();
         let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
         let (mut ty, mut init) = match self.attr {
+            Attr::Counted if self.args.sharded => (
+                quote!(#p::Calls<#p::ShardedCounter>),
+                quote!(#p::Calls::new()),
+            ),
             Attr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
             Attr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
             Attr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),

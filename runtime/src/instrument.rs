@@ -1,7 +1,7 @@
 //! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
 //! guard that records the outcome on every exit path.
 
-use crate::metrics::{Counter, Gauge, Member};
+use crate::metrics::{Counter, Gauge, Member, ShardedCounter};
 use crate::registry::{Cell, Collect, Kind};
 
 /// How a call of an instrumented function ended: the `result` label.
@@ -39,18 +39,62 @@ impl Outcome {
     }
 }
 
-/// Call counters of one instrumented function, one per [`Outcome`].
-#[derive(Debug)]
-pub struct Calls {
-    counters: [Counter; 4],
+/// A counter that can count calls: a plain [`Counter`], or a [`ShardedCounter`] for
+/// `#[counted(sharded)]`.
+pub trait CallCounter: Send + Sync + Sized + 'static {
+    /// At zero.
+    #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
+    const ZERO: Self;
+    /// Counts one call.
+    fn inc(&self);
+    /// The count.
+    fn get(&self) -> u64;
+    /// What the encoders read.
+    fn cell(&'static self) -> Cell;
 }
 
-impl Calls {
+impl CallCounter for Counter {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = Counter::new();
+    #[inline(always)]
+    fn inc(&self) {
+        Counter::inc(self);
+    }
+    fn get(&self) -> u64 {
+        Counter::get(self)
+    }
+    fn cell(&'static self) -> Cell {
+        Cell::Counter(self)
+    }
+}
+
+impl CallCounter for ShardedCounter {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = ShardedCounter::new();
+    #[inline(always)]
+    fn inc(&self) {
+        ShardedCounter::inc(self);
+    }
+    fn get(&self) -> u64 {
+        ShardedCounter::get(self)
+    }
+    fn cell(&'static self) -> Cell {
+        Cell::Sharded(self)
+    }
+}
+
+/// Call counters of one instrumented function, one per [`Outcome`].
+#[derive(Debug)]
+pub struct Calls<C: CallCounter = Counter> {
+    counters: [C; 4],
+}
+
+impl<C: CallCounter> Calls<C> {
     /// All outcomes at zero.
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            counters: [const { Counter::new() }; 4],
+            counters: [const { C::ZERO }; 4],
         }
     }
 
@@ -61,13 +105,13 @@ impl Calls {
     }
 }
 
-impl Default for Calls {
+impl<C: CallCounter> Default for Calls<C> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Member for Calls {
+impl<C: CallCounter> Member for Calls<C> {
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
     const ZERO: Self = Calls::new();
     fn fresh(&self) -> Self {
@@ -75,7 +119,7 @@ impl Member for Calls {
     }
 }
 
-impl Collect for Calls {
+impl<C: CallCounter> Collect for Calls<C> {
     fn kind(&self) -> Kind {
         Kind::Counter
     }
@@ -84,10 +128,7 @@ impl Collect for Calls {
     }
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
         for outcome in Outcome::ALL {
-            visit(
-                &[outcome.as_str()],
-                Cell::Counter(&self.counters[outcome as usize]),
-            );
+            visit(&[outcome.as_str()], self.counters[outcome as usize].cell());
         }
     }
 }
@@ -99,16 +140,16 @@ impl Collect for Calls {
 /// (`cancelled`); for `#[track_caller]` functions, where the value cannot be seen, a drop
 /// outside a panic is an `ok` return.
 #[derive(Debug)]
-pub struct CallGuard {
-    calls: &'static Calls,
+pub struct CallGuard<C: CallCounter = Counter> {
+    calls: &'static Calls<C>,
     on_drop: Outcome,
 }
 
-impl CallGuard {
+impl<C: CallCounter> CallGuard<C> {
     /// Starts a call whose silent end (a drop outside a panic) counts as `on_drop`.
     #[inline(always)]
     #[must_use]
-    pub const fn new(calls: &'static Calls, on_drop: Outcome) -> Self {
+    pub const fn new(calls: &'static Calls<C>, on_drop: Outcome) -> Self {
         Self { calls, on_drop }
     }
 
@@ -121,7 +162,7 @@ impl CallGuard {
     }
 }
 
-impl Drop for CallGuard {
+impl<C: CallCounter> Drop for CallGuard<C> {
     #[inline]
     fn drop(&mut self) {
         let outcome = if std::thread::panicking() {

@@ -109,7 +109,7 @@ pub mod __private {
     };
     pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};
-    pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter};
+    pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
     pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
 }
