@@ -53,6 +53,9 @@ cargo clippy -p meterbox-examples --features axum,redis --all-targets -- -D warn
 cargo clippy -p meterbox-tests -p meterbox-examples -p registrar -p meterbox-edition2024 \
     --all-targets -- -D warnings -D clippy::pedantic
 
+step "docs"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p meterbox --all-features
+
 step "rules"
 # The proc macro runs on the build machine: a cfg! or environment read there describes the
 # macro's build, not the user's.
