@@ -181,13 +181,14 @@ fn impl_future_is_timed_across_await() {
     assert_eq!(block_on(future), Ok(30));
     let d = durations("impl_future");
     assert_eq!(d.count(), 1);
-    assert!(d.sum >= 0.030, "timed {}s, slept 30ms", d.sum);
+    // The timer's clock agrees with the OS clock within 1%: a sleep may read a hair short.
+    assert!(d.sum >= 0.030 * 0.99, "timed {}s, slept 30ms", d.sum);
     assert_eq!(calls("impl_future", "ok"), 1);
 
     assert_eq!(block_on(boxed_future(20)), 20);
     let d = durations("boxed_future");
     assert_eq!(d.count(), 1);
-    assert!(d.sum >= 0.020, "timed {}s, slept 20ms", d.sum);
+    assert!(d.sum >= 0.020 * 0.99, "timed {}s, slept 20ms", d.sum);
 }
 
 #[async_trait::async_trait]
@@ -216,7 +217,7 @@ fn async_trait_method_is_timed() {
     assert!(block_on(Disk.load(0)).is_err());
     let d = durations("load");
     assert_eq!(d.count(), 2);
-    assert!(d.sum >= 0.025, "timed {}s", d.sum);
+    assert!(d.sum >= 0.025 * 0.99, "timed {}s", d.sum);
     assert_eq!(calls("load", "ok"), 1);
     assert_eq!(calls("load", "error"), 1);
 }

@@ -340,6 +340,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
         assert_eq!(h.count(), 1);
-        assert!(h.sum() >= 0.002);
+        // The timer's clock agrees with the OS clock within 1%.
+        assert!(h.sum() >= 0.002 * 0.99, "{}", h.sum());
     }
 }
