@@ -59,7 +59,7 @@ mod surface;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};
-pub use encode::{encode, render, scrape, Format};
+pub use encode::{encode, render, render_into, scrape, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
 pub use meterbox_macros::{

@@ -266,7 +266,7 @@ pub fn snapshot() -> Snapshot {
             series: f
                 .series
                 .iter()
-                .chain(&f.dynamic_series())
+                .chain(f.dynamic_series().iter())
                 .map(|s| Series {
                     labels: s.labels.clone(),
                     value: match f.kind {

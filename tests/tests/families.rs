@@ -158,3 +158,22 @@ fn kept_handles_are_the_children() {
     handle.inc_by(5);
     assert_eq!(HTTP_REQUESTS_TOTAL.with(["PUT", "204"]).get(), 5);
 }
+
+/// Children, for the layout cache check.
+#[metric]
+static GROWING_TOTAL: Family<Counter, 1> = Family::new(["step"]);
+
+#[test]
+fn renders_show_new_children_and_new_values() {
+    GROWING_TOTAL.with(["one"]).inc();
+    let first = render(Format::Prometheus);
+    assert!(first.contains("growing_total{step=\"one\"} 1\n"), "{first}");
+    // A value changes with no new child: the same layout, the new value.
+    GROWING_TOTAL.with(["one"]).inc();
+    assert!(render(Format::Prometheus).contains("growing_total{step=\"one\"} 2\n"));
+    // A new child: laid out again.
+    GROWING_TOTAL.with(["two"]).inc_by(5);
+    let third = render(Format::Prometheus);
+    assert!(third.contains("growing_total{step=\"one\"} 2\n"), "{third}");
+    assert!(third.contains("growing_total{step=\"two\"} 5\n"), "{third}");
+}

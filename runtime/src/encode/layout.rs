@@ -29,13 +29,31 @@ pub(crate) struct FamilyLayout {
     pub kind: Kind,
     /// Series fixed at link time, laid out once.
     pub series: Vec<SeriesLayout>,
-    /// Definitions whose series appear at run time (families), laid out at each render.
+    /// Definitions whose series appear at run time (families).
     pub dynamic: Vec<&'static Descriptor>,
+    /// Their series as last laid out, with how many there were. Families only ever gain
+    /// series, so the same count means the same series and the layout is reused.
+    dynamic_cache: Mutex<(usize, Arc<Vec<SeriesLayout>>)>,
 }
 
 impl FamilyLayout {
     /// The series of the run-time definitions as they are now, sorted by labels.
-    pub fn dynamic_series(&self) -> Vec<SeriesLayout> {
+    pub fn dynamic_series(&self) -> Arc<Vec<SeriesLayout>> {
+        let mut count = 0;
+        for d in &self.dynamic {
+            d.source.cells(&mut |_, _| count += 1);
+        }
+        let mut cache = self
+            .dynamic_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if cache.0 != count || (count > 0 && cache.1.is_empty()) {
+            *cache = (count, Arc::new(self.lay_out_dynamic()));
+        }
+        Arc::clone(&cache.1)
+    }
+
+    fn lay_out_dynamic(&self) -> Vec<SeriesLayout> {
         let mut out = Vec::new();
         for d in &self.dynamic {
             d.source.cells(&mut |extra, cell| {
@@ -174,6 +192,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                 kind: d.kind(),
                 series: series.into_values().collect(),
                 dynamic,
+                dynamic_cache: Mutex::new((0, Arc::new(Vec::new()))),
             })
             .collect(),
         conflicts,

@@ -111,13 +111,26 @@ pub fn scrape(accept: Option<&str>) -> (&'static str, String) {
 #[must_use]
 pub fn render(format: Format) -> String {
     let mut out = String::new();
-    match format {
-        Format::Prometheus => prometheus::encode(&layout(), &mut out),
-        Format::OpenMetrics => openmetrics::encode(&layout(), &mut out),
-        Format::Json => json::encode(&snapshot(), &mut out),
-        Format::Table => table::encode(&snapshot(), &mut out),
-    }
+    render_into(&mut out, format);
     out
+}
+
+/// Every linked metric, rendered in `format` into `out`, which is cleared first: a caller
+/// that keeps its buffer between scrapes allocates nothing once it has grown.
+///
+/// ```
+/// let mut buffer = String::new();
+/// meterbox::render_into(&mut buffer, meterbox::Format::Prometheus);
+/// assert!(buffer.contains("meterbox_build_info"));
+/// ```
+pub fn render_into(out: &mut String, format: Format) {
+    out.clear();
+    match format {
+        Format::Prometheus => prometheus::encode(&layout(), out),
+        Format::OpenMetrics => openmetrics::encode(&layout(), out),
+        Format::Json => json::encode(&snapshot(), out),
+        Format::Table => table::encode(&snapshot(), out),
+    }
 }
 
 impl crate::Snapshot {

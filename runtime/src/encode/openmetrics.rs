@@ -32,7 +32,7 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         for series in &family.series {
             push_values(out, family.kind, series);
         }
-        for series in &family.dynamic_series() {
+        for series in family.dynamic_series().iter() {
             push_values(out, family.kind, series);
         }
     }

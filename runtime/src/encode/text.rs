@@ -1,7 +1,5 @@
 //! Pieces shared by the two text formats: escaping and number formatting.
 
-use std::fmt::Write as _;
-
 /// Escapes a label value: backslash, double quote and newline.
 pub(crate) fn escape_label_value(out: &mut String, value: &str) {
     for c in value.chars() {
@@ -26,21 +24,21 @@ pub(crate) fn escape_help(out: &mut String, help: &str, quote: bool) {
     }
 }
 
-/// Writes a float the way both formats parse it: `NaN`, `+Inf`, `-Inf`, or Rust's shortest
-/// round-tripping form (`1.0`, `0.25`, `1e-6`).
+/// Writes a float the way both formats parse it: `NaN`, `+Inf`, `-Inf`, or the shortest
+/// form that reads back to the same value (`1.0`, `0.25`, `1e-6`).
 pub(crate) fn push_f64(out: &mut String, v: f64) {
     if v.is_nan() {
         out.push_str("NaN");
     } else if v.is_infinite() {
         out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
     } else {
-        let _ = write!(out, "{v:?}");
+        out.push_str(ryu::Buffer::new().format_finite(v));
     }
 }
 
-/// Writes an integer without going through `fmt`'s machinery more than needed.
+/// Writes an integer.
 pub(crate) fn push_u64(out: &mut String, v: u64) {
-    let _ = write!(out, "{v}");
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 #[cfg(test)]
@@ -74,6 +72,9 @@ mod tests {
             (0.25, "0.25"),
             (1e-6, "1e-6"),
             (-3.5, "-3.5"),
+            (2.5e-6, "2.5e-6"),
+            (1e21, "1e21"),
+            (123_456.0, "123456.0"),
         ];
         for (v, want) in cases {
             let mut s = String::new();
