@@ -47,7 +47,7 @@ impl FamilyLayout {
             .dynamic_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if cache.0 != count || (count > 0 && cache.1.is_empty()) {
+        if cache.0 != count {
             *cache = (count, Arc::new(self.lay_out_dynamic()));
         }
         Arc::clone(&cache.1)
