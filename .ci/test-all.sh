@@ -80,6 +80,10 @@ cargo test --workspace
 step "tests (release)"
 cargo test --workspace --release --exclude meterbox-ui-tests
 
+step "benchmarks build (side by side with the anchors, and the Redis store)"
+cargo bench --workspace --no-run
+cargo bench -p meterbox --features redis --bench redis_store --no-run
+
 step "linkage: fat LTO and one codegen unit"
 cargo test -p meterbox-tests --profile fat --test linkage --test exit_paths
 

@@ -22,7 +22,8 @@ use wrap::Instrument;
 pub fn metric(args: TokenStream, input: TokenStream) -> TokenStream {
     let input2: proc_macro2::TokenStream = input.into();
     match metric::expand(args.into(), input2.clone()) {
-        Ok(out) => out.into(),
+        // Compiled out, nothing refers to the static but the user's own code.
+        Ok(out) => emit(out, &quote::quote!(#[allow(dead_code)] #input2)),
         Err(err) => with_error(err, &input2),
     }
 }
@@ -107,9 +108,21 @@ fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream 
     let result = Args::parse(attr, args.into())
         .and_then(|args| function::expand(&Instrument::new(attr, args), input.clone()));
     match result {
-        Ok(out) => out.into(),
+        Ok(out) => emit(out, &input),
         Err(err) => with_error(err, &input),
     }
+}
+
+/// What a checked attribute expands to: its expansion, or under the `disabled` feature the
+/// item as written (the expansion having been built, every argument is checked either way).
+#[cfg(not(feature = "disabled"))]
+fn emit(expanded: proc_macro2::TokenStream, _item: &proc_macro2::TokenStream) -> TokenStream {
+    expanded.into()
+}
+
+#[cfg(feature = "disabled")]
+fn emit(_expanded: proc_macro2::TokenStream, item: &proc_macro2::TokenStream) -> TokenStream {
+    item.clone().into()
 }
 
 /// The error, and the item unchanged so that nothing else fails because of it: the user

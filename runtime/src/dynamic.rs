@@ -210,8 +210,11 @@ impl<M: Member> DynamicFamily<M> {
             line: site.line(),
             source: family,
         }));
-        entries.push(Entry { descriptor, family });
-        GENERATION.fetch_add(1, Ordering::Release);
+        // Compiled out, a family is handed out but never exposed, like the link-time ones.
+        if crate::ENABLED {
+            entries.push(Entry { descriptor, family });
+            GENERATION.fetch_add(1, Ordering::Release);
+        }
         Ok(family)
     }
 
@@ -233,6 +236,11 @@ impl<M: Member> DynamicFamily<M> {
                 expected: self.label_names.len(),
                 given: values.len(),
             });
+        }
+        if !crate::ENABLED {
+            return Ok(self
+                .children
+                .overflow(values.len(), || self.prototype.fresh()));
         }
         Ok(self.children.get_slice(values, || self.prototype.fresh()))
     }

@@ -39,6 +39,10 @@
 // Lets the runtime use its own macros, whose expansions name `::meterbox`.
 extern crate self as meterbox;
 
+/// `false` under the `disabled` feature: every update is compiled out (a constant branch the
+/// optimiser removes), and the macros register nothing.
+const ENABLED: bool = !cfg!(feature = "disabled");
+
 mod clock;
 mod dump;
 mod dynamic;

@@ -268,6 +268,22 @@ impl<M> Children<M> {
         self.insert_slow(table, hash, keys, values, make)
     }
 
+    /// The child past the limit, created on first use; also the one child of every family
+    /// when instrumentation is compiled out (feature `disabled`).
+    pub(crate) fn overflow(&self, labels: usize, make: impl FnOnce() -> M) -> &'static M {
+        &self
+            .overflow
+            .get_or_init(|| {
+                Box::leak(Box::new(Child {
+                    hash: 0,
+                    keys: &[],
+                    values: vec![OVERFLOW_LABEL_VALUE; labels].leak(),
+                    metric: make(),
+                }))
+            })
+            .metric
+    }
+
     #[cold]
     fn insert_slow(
         &self,
@@ -285,15 +301,7 @@ impl<M> Children<M> {
         if self.len.load(Ordering::Relaxed) >= self.limit {
             drop(guard);
             self.dropped.inc();
-            let overflow = self.overflow.get_or_init(|| {
-                Box::leak(Box::new(Child {
-                    hash: 0,
-                    keys: &[],
-                    values: vec![OVERFLOW_LABEL_VALUE; values.len()].leak(),
-                    metric: make(),
-                }))
-            });
-            return &overflow.metric;
+            return self.overflow(values.len(), make);
         }
         let values: Vec<&'static str> = values
             .iter()

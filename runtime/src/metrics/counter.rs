@@ -33,14 +33,16 @@ impl Counter {
     /// Adds one.
     #[inline]
     pub fn inc(&self) {
-        self.value.fetch_add(1, Ordering::Relaxed);
+        self.inc_by(1);
     }
 
     /// Adds `n`. The counter wraps at `u64::MAX`, which at a billion increments a second
     /// takes over five hundred years.
     #[inline]
     pub fn inc_by(&self, n: u64) {
-        self.value.fetch_add(n, Ordering::Relaxed);
+        if crate::ENABLED {
+            self.value.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     /// The current value.

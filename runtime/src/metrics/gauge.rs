@@ -38,13 +38,17 @@ impl Gauge {
     /// Sets the value.
     #[inline]
     pub fn set(&self, value: f64) {
-        self.bits.store(value.to_bits(), Ordering::Relaxed);
+        if crate::ENABLED {
+            self.bits.store(value.to_bits(), Ordering::Relaxed);
+        }
     }
 
     /// Adds `delta` (which may be negative).
     #[inline]
     pub fn add(&self, delta: f64) {
-        super::add_f64(&self.bits, delta);
+        if crate::ENABLED {
+            super::add_f64(&self.bits, delta);
+        }
     }
 
     /// Subtracts `delta`.

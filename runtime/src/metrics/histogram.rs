@@ -194,6 +194,9 @@ impl Histogram {
     /// Prometheus' own clients.
     #[inline]
     pub fn observe(&self, value: f64) {
+        if !crate::ENABLED {
+            return;
+        }
         let mut i = if value.is_nan() { self.len } else { 0 };
         while i < self.len && value > self.bounds[i] {
             i += 1;
@@ -206,6 +209,9 @@ impl Histogram {
     /// exported in seconds.
     #[inline]
     pub fn observe_ns(&self, nanos: u64) {
+        if !crate::ENABLED {
+            return;
+        }
         let mut i = self.first_ns;
         while i < self.len && nanos > self.bounds_ns[i] {
             i += 1;

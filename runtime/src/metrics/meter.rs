@@ -119,6 +119,9 @@ impl Meter {
     /// Records `n` events.
     #[inline]
     pub fn mark_n(&self, n: u64) {
+        if !crate::ENABLED {
+            return;
+        }
         self.rates.tick_if_due();
         self.count.inc_by(n);
         self.rates.uncounted.fetch_add(n, Ordering::Relaxed);

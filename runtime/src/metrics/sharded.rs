@@ -74,6 +74,9 @@ impl ShardedCounter {
     /// Adds `n`.
     #[inline]
     pub fn inc_by(&self, n: u64) {
+        if !crate::ENABLED {
+            return;
+        }
         self.shards[shard()].0.fetch_add(n, Ordering::Relaxed);
     }
 

@@ -202,7 +202,7 @@ impl Summary {
 
     /// Records one value. NaN is ignored.
     pub fn observe(&self, value: f64) {
-        if value.is_nan() {
+        if !crate::ENABLED || value.is_nan() {
             return;
         }
         self.count.fetch_add(1, Ordering::Relaxed);
