@@ -222,6 +222,7 @@ impl Histogram {
 
     /// Starts a timer that records the elapsed seconds into this histogram when dropped.
     #[must_use = "the timer records when it is dropped; dropping it at once records ~0"]
+    #[inline]
     pub fn start_timer(&self) -> HistogramTimer<'_> {
         HistogramTimer {
             histogram: self,
