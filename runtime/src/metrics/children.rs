@@ -119,7 +119,19 @@ fn hash_values(values: &[&str]) -> u64 {
 }
 
 impl<M> Child<M> {
+    /// Whether this child holds the values whose keys are `keys`, all of them short enough
+    /// for their keys to be the values themselves: register compares only.
     #[inline(always)]
+    fn holds_short(&self, hash: u64, keys: &[Key]) -> bool {
+        self.hash == hash
+            && self.keys.len() == keys.len()
+            && self
+                .keys
+                .iter()
+                .zip(keys)
+                .all(|(mine, key)| mine == key && key.len <= EXACT_KEY_LEN)
+    }
+
     fn holds(&self, hash: u64, keys: &[Key], values: &[&str]) -> bool {
         self.hash == hash
             && self.keys.len() == keys.len()
@@ -156,10 +168,30 @@ impl<M> Table<M> {
         usize::try_from(hash >> self.shift).unwrap_or(0)
     }
 
+    /// The child holding `values`. The common case, short values found in their first slot,
+    /// is inlined; probing on and comparing long values as text are not, which keeps the
+    /// inlined part free of the registers they would need.
     #[inline(always)]
     fn find(&self, hash: u64, keys: &[Key], values: &[&str]) -> Option<&'static Child<M>> {
+        let start = self.start(hash);
+        let child = *self.slots.get(start)?.get()?;
+        if child.holds_short(hash, keys) {
+            return Some(child);
+        }
+        self.find_from(start, hash, keys, values)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn find_from(
+        &self,
+        start: usize,
+        hash: u64,
+        keys: &[Key],
+        values: &[&str],
+    ) -> Option<&'static Child<M>> {
         let mask = self.slots.len() - 1;
-        let mut i = self.start(hash);
+        let mut i = start;
         loop {
             let child = *self.slots[i].get()?;
             if child.holds(hash, keys, values) {

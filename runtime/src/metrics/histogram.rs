@@ -55,11 +55,12 @@ const CAP: usize = 40;
 #[derive(Debug)]
 pub struct Histogram {
     len: usize,
+    /// The bounds, then `+Inf` in every unused slot, so that a scan stops by itself.
     bounds: [f64; CAP],
-    /// The bounds in whole nanoseconds, for durations recorded without float arithmetic.
-    bounds_ns: [u64; CAP],
-    /// The first bound that a duration (never negative) can fall under.
-    first_ns: usize,
+    /// For durations recorded without float arithmetic: the least whole number of
+    /// nanoseconds above each bound (0 for negative bounds, which every duration is above),
+    /// then `u64::MAX`.
+    above_ns: [u64; CAP],
     /// Non-cumulative; the last used slot (`len`) is the `+Inf` bucket.
     buckets: [AtomicU64; CAP + 1],
     sum_bits: AtomicU64,
@@ -86,9 +87,8 @@ impl Histogram {
             bounds.len() <= CAP,
             "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
         );
-        let mut stored = [0.0; CAP];
-        let mut bounds_ns = [u64::MAX; CAP];
-        let mut first_ns = bounds.len();
+        let mut stored = [f64::INFINITY; CAP];
+        let mut above_ns = [u64::MAX; CAP];
         let mut i = 0;
         while i < bounds.len() {
             let b = bounds[i];
@@ -101,22 +101,20 @@ impl Histogram {
                 "meterbox: histogram bucket bounds must be strictly increasing"
             );
             stored[i] = b;
-            if b >= 0.0 {
-                if first_ns == bounds.len() {
-                    first_ns = i;
-                }
+            above_ns[i] = if b < 0.0 {
+                0
+            } else {
                 // `as` saturates, so +Inf and huge bounds become u64::MAX; b is not negative.
                 #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                 let ns = (b * 1e9) as u64;
-                bounds_ns[i] = ns;
-            }
+                ns.saturating_add(1)
+            };
             i += 1;
         }
         Self {
             len: bounds.len(),
             bounds: stored,
-            bounds_ns,
-            first_ns,
+            above_ns,
             buckets: [const { AtomicU64::new(0) }; CAP + 1],
             sum_bits: AtomicU64::new(0),
             sum_ns: AtomicU64::new(0),
@@ -197,12 +195,9 @@ impl Histogram {
         if !crate::ENABLED {
             return;
         }
-        let mut i = if value.is_nan() { self.len } else { 0 };
-        while i < self.len && value > self.bounds[i] {
-            i += 1;
-        }
-        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        // The sum first: the value is then not needed after the bucket search's call.
         super::add_f64(&self.sum_bits, value);
+        self.bucket(value).fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records a duration given in nanoseconds, with integer arithmetic only; the value is
@@ -212,12 +207,35 @@ impl Histogram {
         if !crate::ENABLED {
             return;
         }
-        let mut i = self.first_ns;
-        while i < self.len && nanos > self.bounds_ns[i] {
+        self.bucket_ns(nanos).fetch_add(1, Ordering::Relaxed);
+        self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// The bucket of `value`: the first bound at or above it, the `+Inf` bucket past them
+    /// all or for NaN. The scan runs over the whole fixed-size array, which the compiler unrolls into one
+    /// compare and branch per bound (it ends at the first `+Inf` slot at the latest); kept
+    /// out of line so that the unrolled code exists once, not at every call site.
+    #[inline(never)]
+    fn bucket(&self, value: f64) -> &AtomicU64 {
+        if value.is_nan() {
+            return &self.buckets[self.len];
+        }
+        let mut i = 0;
+        while i < CAP && value > self.bounds[i] {
             i += 1;
         }
-        self.buckets[i].fetch_add(1, Ordering::Relaxed);
-        self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
+        &self.buckets[i]
+    }
+
+    /// The bucket of a duration in nanoseconds, as `bucket` does it for seconds.
+    #[inline(never)]
+    fn bucket_ns(&self, nanos: u64) -> &AtomicU64 {
+        let mut i = 0;
+        while i < CAP && nanos >= self.above_ns[i] {
+            i += 1;
+        }
+        // Only a duration of u64::MAX ns goes past the last bound's slot.
+        &self.buckets[i.min(self.len)]
     }
 
     /// Starts a timer that records the elapsed seconds into this histogram when dropped.
@@ -298,6 +316,35 @@ mod tests {
         assert_eq!(h.bucket_counts(), vec![2, 2, 1]);
         assert_eq!(h.count(), 5);
         assert!((h.sum() - 7.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn values_past_every_bound_and_nan_land_in_the_inf_bucket() {
+        let h = Histogram::new(&[-1.0, 0.0, 1.0]);
+        for v in [-5.0, -1.0, 0.0, 3.0, f64::INFINITY, f64::NAN] {
+            h.observe(v);
+        }
+        assert_eq!(h.bucket_counts(), vec![2, 1, 0, 3]);
+        // Durations are never negative: 0 ns is above the negative bound, at the zero one.
+        let h = Histogram::new(&[-1.0, 0.0, 1.0]);
+        for ns in [0, 1, 1_000_000_000, 1_000_000_001, u64::MAX] {
+            h.observe_ns(ns);
+        }
+        assert_eq!(h.bucket_counts(), vec![0, 1, 2, 2]);
+    }
+
+    #[test]
+    fn a_full_histogram_scans_every_bound() {
+        let h = Histogram::linear(1.0, 1.0, Histogram::MAX_BUCKETS);
+        for v in [0.5, 40.0, 40.5, f64::NAN] {
+            h.observe(v);
+        }
+        for ns in [40_000_000_000, 40_000_000_001, u64::MAX] {
+            h.observe_ns(ns);
+        }
+        let counts = h.bucket_counts();
+        assert_eq!(counts.len(), Histogram::MAX_BUCKETS + 1);
+        assert_eq!((counts[0], counts[39], counts[40]), (1, 2, 4));
     }
 
     #[test]
