@@ -24,6 +24,8 @@ pub(crate) const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 pub(crate) struct Child<M: 'static> {
     hash: u64,
     keys: &'static [Key],
+    /// Every key is its value (no value is longer than `EXACT_KEY_LEN`).
+    exact: bool,
     pub values: &'static [&'static str],
     pub metric: M,
 }
@@ -49,38 +51,53 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 const SEED_A: u64 = 0xa076_1d64_78bd_642f;
 const SEED_B: u64 = 0xe703_7ed1_a0b4_28db;
 
-/// A label value read as two words and its length. Up to 16 bytes, which labels usually
-/// are, the words are the value itself (two overlapping reads, or three single bytes under
-/// four), so equal keys mean equal values and comparing needs no second read of the text.
-/// Longer values get a hash in `a` and are compared as text when the keys match.
+/// A label value read as two words, its length in the top byte of the second. Up to 15
+/// bytes, which labels usually are, the words are the value itself (two overlapping reads,
+/// or three single bytes under four), so equal keys mean equal values and comparing needs no
+/// second read of the text. Longer values get a hash in `a` and are compared as text when
+/// the keys match.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key {
     a: u64,
     b: u64,
-    len: usize,
 }
 
 /// Values longer than this are hashed into their key rather than held in it.
-const EXACT_KEY_LEN: usize = 16;
+const EXACT_KEY_LEN: usize = 15;
 
 impl Key {
     #[inline(always)]
     fn of(text: &str) -> Key {
         let bytes = text.as_bytes();
         let len = bytes.len();
-        let (a, b) = match len {
-            0 => (0, 0),
-            1..=3 => (
-                u64::from(bytes[0])
+        // In each arm, where the compiler knows the length is small.
+        let top = |len: usize| (len as u64) << 56;
+        match len {
+            0 => Key { a: 0, b: 0 },
+            1..=3 => Key {
+                a: u64::from(bytes[0])
                     | u64::from(bytes[len / 2]) << 8
                     | u64::from(bytes[len - 1]) << 16,
-                0,
-            ),
-            4..=7 => (word_at::<4>(bytes, 0), word_at::<4>(bytes, len - 4)),
-            8..=EXACT_KEY_LEN => (word_at::<8>(bytes, 0), word_at::<8>(bytes, len - 8)),
-            _ => (hash_long(bytes), 0),
-        };
-        Key { a, b, len }
+                b: top(len),
+            },
+            4..=7 => Key {
+                a: word_at::<4>(bytes, 0),
+                b: word_at::<4>(bytes, len - 4) | top(len),
+            },
+            // The last seven bytes: with the first eight, all of a value up to 15.
+            8..=EXACT_KEY_LEN => Key {
+                a: word_at::<8>(bytes, 0),
+                b: word_at::<8>(bytes, len - 8) >> 8 | top(len),
+            },
+            _ => Key {
+                a: hash_long(bytes),
+                b: top(len.min(255)),
+            },
+        }
+    }
+
+    fn exact(self) -> bool {
+        self.b >> 56 <= EXACT_KEY_LEN as u64
     }
 }
 
@@ -108,7 +125,7 @@ fn hash_long(bytes: &[u8]) -> u64 {
 fn hash_keys(keys: &[Key]) -> u64 {
     let mut h = 0;
     for key in keys {
-        h = fold_mul(key.a ^ h ^ SEED_A, key.b ^ (key.len as u64) ^ SEED_B);
+        h = fold_mul(key.a ^ h ^ SEED_A, key.b ^ SEED_B);
     }
     h
 }
@@ -119,17 +136,14 @@ fn hash_values(values: &[&str]) -> u64 {
 }
 
 impl<M> Child<M> {
-    /// Whether this child holds the values whose keys are `keys`, all of them short enough
-    /// for their keys to be the values themselves: register compares only.
+    /// Whether this child's values are all short, and their keys are `keys`: then they are
+    /// the values `keys` were read from (a long value's key never equals a short one's, its
+    /// length differing). Register compares only; every child of a family has as many keys
+    /// as the family has labels, so the lengths need no check.
     #[inline(always)]
-    fn holds_short(&self, hash: u64, keys: &[Key]) -> bool {
-        self.hash == hash
-            && self.keys.len() == keys.len()
-            && self
-                .keys
-                .iter()
-                .zip(keys)
-                .all(|(mine, key)| mine == key && key.len <= EXACT_KEY_LEN)
+    fn holds_exactly(&self, keys: &[Key]) -> bool {
+        debug_assert_eq!(self.keys.len(), keys.len());
+        self.exact && self.keys.iter().zip(keys).all(|(mine, key)| mine == key)
     }
 
     fn holds(&self, hash: u64, keys: &[Key], values: &[&str]) -> bool {
@@ -140,9 +154,7 @@ impl<M> Child<M> {
                 .iter()
                 .zip(keys)
                 .enumerate()
-                .all(|(i, (mine, key))| {
-                    mine == key && (key.len <= EXACT_KEY_LEN || self.values[i] == values[i])
-                })
+                .all(|(i, (mine, key))| mine == key && (key.exact() || self.values[i] == values[i]))
     }
 }
 
@@ -168,30 +180,18 @@ impl<M> Table<M> {
         usize::try_from(hash >> self.shift).unwrap_or(0)
     }
 
-    /// The child holding `values`. The common case, short values found in their first slot,
-    /// is inlined; probing on and comparing long values as text are not, which keeps the
-    /// inlined part free of the registers they would need.
+    /// The child holding exactly the short values `keys` were read from, if it sits in its
+    /// first slot: the common case, inlined into lookups. Anything else goes to `find`.
     #[inline(always)]
-    fn find(&self, hash: u64, keys: &[Key], values: &[&str]) -> Option<&'static Child<M>> {
-        let start = self.start(hash);
-        let child = *self.slots.get(start)?.get()?;
-        if child.holds_short(hash, keys) {
-            return Some(child);
-        }
-        self.find_from(start, hash, keys, values)
+    fn first(&self, hash: u64, keys: &[Key]) -> Option<&'static Child<M>> {
+        let child = *self.slots.get(self.start(hash))?.get()?;
+        child.holds_exactly(keys).then_some(child)
     }
 
-    #[cold]
-    #[inline(never)]
-    fn find_from(
-        &self,
-        start: usize,
-        hash: u64,
-        keys: &[Key],
-        values: &[&str],
-    ) -> Option<&'static Child<M>> {
+    /// The child holding `values`, probing on and comparing long values as text.
+    fn find(&self, hash: u64, keys: &[Key], values: &[&str]) -> Option<&'static Child<M>> {
         let mask = self.slots.len() - 1;
-        let mut i = start;
+        let mut i = self.start(hash);
         loop {
             let child = *self.slots[i].get()?;
             if child.holds(hash, keys, values) {
@@ -255,22 +255,17 @@ impl<M> Children<M> {
     pub fn get<const N: usize>(&self, values: [&str; N], make: impl FnOnce() -> M) -> &'static M {
         let keys: [Key; N] = core::array::from_fn(|i| Key::of(values[i]));
         let hash = hash_keys(&keys);
-        if let Some(table) = self.table.get() {
-            if let Some(child) = table.find(hash, &keys, &values) {
-                return &child.metric;
-            }
+        if let Some(child) = self.table.get().and_then(|table| table.first(hash, &keys)) {
+            return &child.metric;
         }
-        // Taking the values by value keeps them in registers on the path above.
-        self.insert_array(values, make)
+        // The rest starts over from the values, so that the keys never leave registers on
+        // the path above; taking the values by value does the same for them.
+        self.get_cold(values, make)
     }
 
     #[cold]
     #[inline(never)]
-    fn insert_array<const N: usize>(
-        &self,
-        values: [&str; N],
-        make: impl FnOnce() -> M,
-    ) -> &'static M {
+    fn get_cold<const N: usize>(&self, values: [&str; N], make: impl FnOnce() -> M) -> &'static M {
         self.get_slice(&values, make)
     }
 
@@ -280,7 +275,7 @@ impl<M> Children<M> {
         // Label sets are short; a longer one pays for a vector.
         const ON_STACK: usize = 8;
         if values.len() <= ON_STACK {
-            let mut keys = [Key { a: 0, b: 0, len: 0 }; ON_STACK];
+            let mut keys = [Key { a: 0, b: 0 }; ON_STACK];
             for (key, value) in keys.iter_mut().zip(values) {
                 *key = Key::of(value);
             }
@@ -294,6 +289,9 @@ impl<M> Children<M> {
     fn get_keyed(&self, keys: &[Key], values: &[&str], make: impl FnOnce() -> M) -> &'static M {
         let hash = hash_keys(keys);
         let table = self.table.get_or_init(|| Table::for_limit(self.limit));
+        if let Some(child) = table.first(hash, keys) {
+            return &child.metric;
+        }
         if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
         }
@@ -309,6 +307,7 @@ impl<M> Children<M> {
                 Box::leak(Box::new(Child {
                     hash: 0,
                     keys: &[],
+                    exact: false,
                     values: vec![OVERFLOW_LABEL_VALUE; labels].leak(),
                     metric: make(),
                 }))
@@ -342,6 +341,7 @@ impl<M> Children<M> {
         let child: &'static Child<M> = Box::leak(Box::new(Child {
             hash,
             keys: keys.to_vec().leak(),
+            exact: keys.iter().all(|key| key.exact()),
             values: values.leak(),
             metric: make(),
         }));
@@ -404,6 +404,15 @@ mod tests {
             }
         }
         assert!(Key::of("abc") != Key::of("ab"));
+        // Values that read alike at two lengths: the length keeps them apart.
+        let same = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+        for a in 0..same.len() {
+            for b in 0..a {
+                assert!(Key::of(&same[..a]) != Key::of(&same[..b]), "{a} and {b}");
+            }
+        }
+        assert!(Key::of(&text[..EXACT_KEY_LEN]).exact());
+        assert!(!Key::of(&text[..=EXACT_KEY_LEN]).exact());
     }
 
     #[test]
