@@ -253,7 +253,11 @@ impl<M> Children<M> {
     /// The child for `values`, made by `make` if there is none and the limit allows.
     #[inline(always)]
     pub fn get<const N: usize>(&self, values: [&str; N], make: impl FnOnce() -> M) -> &'static M {
-        let keys: [Key; N] = core::array::from_fn(|i| Key::of(values[i]));
+        // A loop rather than `array::from_fn`, whose closure the inliner may leave out of line.
+        let mut keys = [Key { a: 0, b: 0 }; N];
+        for (key, value) in keys.iter_mut().zip(values) {
+            *key = Key::of(value);
+        }
         let hash = hash_keys(&keys);
         if let Some(child) = self.table.get().and_then(|table| table.first(hash, &keys)) {
             return &child.metric;
