@@ -239,8 +239,23 @@ fn sample(
         out.push('}');
     }
     out.push(' ');
-    push_f64(out, value);
+    push_value(out, value);
     out.push('\n');
+}
+
+/// A sample's value: whole numbers as integers, as the store counts them, and others as the
+/// shortest decimal that reads back the same.
+fn push_value(out: &mut String, value: f64) {
+    // Every integer up to 2^53 is exact in an f64; NaN and the infinities fail `fract`.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if value.fract() == 0.0 && value.abs() <= EXACT {
+        // Whole and within ±2^53: the cast is exact.
+        #[allow(clippy::cast_possible_truncation)]
+        let whole = value as i64;
+        out.push_str(itoa::Buffer::new().format(whole));
+    } else {
+        push_f64(out, value);
+    }
 }
 
 fn write_series(out: &mut String, sample_name: &str, name: &str, kind: Kind, series: &Stored) {
@@ -294,6 +309,29 @@ fn write_series(out: &mut String, sample_name: &str, name: &str, kind: Kind, ser
                 None,
                 series.count.unwrap_or(0.0),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_value;
+
+    #[test]
+    fn whole_values_are_written_as_integers() {
+        for (value, text) in [
+            (2700.0, "2700"),
+            (-3.0, "-3"),
+            (0.0, "0"),
+            (9_007_199_254_740_992.0, "9007199254740992"),
+            (0.5, "0.5"),
+            (1e300, "1e300"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "+Inf"),
+        ] {
+            let mut out = String::new();
+            push_value(&mut out, value);
+            assert_eq!(out, text);
         }
     }
 }
