@@ -37,8 +37,10 @@ impl Collect for DroppedLabelSets {
     fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
         // The runtime's own families are left out: their label values are surfacer names,
         // a handful per program.
+        let dynamic = crate::dynamic::descriptors();
         for d in registry()
             .iter()
+            .chain(dynamic)
             .filter(|d| !d.name.starts_with("meterbox_"))
         {
             if let Some(dropped) = d.source.dropped_label_sets() {

@@ -47,7 +47,14 @@ fn permissive_mode_keeps_names_for_json_and_shows_prometheus_forms_in_text() {
         text.contains("t_che_queue_size{file_kind=\"pdf\"} 3.0\n"),
         "{text}"
     );
-    assert!(!text.contains("tâche"), "{text}");
+    // No name in the text is the permissive one; it shows only as a label value, in
+    // `meterbox_dropped_label_sets_total{metric="…"}`, which names families as declared.
+    assert!(
+        text.lines().filter(|l| l.contains("tâche")).all(
+            |l| l.starts_with("meterbox_dropped_label_sets_total{metric=\"tâche/queue.size\"}")
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -113,4 +120,28 @@ fn every_member_type_works_and_the_checkers_accept_the_output() {
     if let Some(parsed) = openmetrics_parse(&render(Format::OpenMetrics)) {
         parsed.expect("strict OpenMetrics parser");
     }
+}
+
+#[test]
+fn a_full_dynamic_family_counts_its_dropped_label_sets() {
+    let _mode = MODE.lock().unwrap();
+    set_sanitize(Sanitize::Prometheus);
+    let f = DynamicFamily::<Counter>::register("tenant_logins", "Logins.", &["tenant"]).unwrap();
+    // The default limit is 1,000 label sets; the next three go to the overflow series.
+    for i in 0..1_003 {
+        f.with(&[&format!("t{i}")]).unwrap().inc();
+    }
+    let s = snapshot();
+    assert_eq!(
+        s.counter(
+            "meterbox_dropped_label_sets_total",
+            // The family's name as declared, as for link-time families.
+            &[("metric", "tenant_logins")]
+        ),
+        Some(3)
+    );
+    assert_eq!(
+        s.counter("tenant_logins_total", &[("tenant", "__overflow__")]),
+        Some(3)
+    );
 }
