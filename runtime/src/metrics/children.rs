@@ -51,7 +51,8 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 const SEED_A: u64 = 0xa076_1d64_78bd_642f;
 const SEED_B: u64 = 0xe703_7ed1_a0b4_28db;
 
-/// A label value read as two words, its length in the top byte of the second. Up to 15
+/// A label value read as two words, its length in the top byte of the second (in the low
+/// byte, under four bytes). Up to 15
 /// bytes, which labels usually are, the words are the value itself (two overlapping reads,
 /// or three single bytes under four), so equal keys mean equal values and comparing needs no
 /// second read of the text. Longer values get a hash in `a` and are compared as text when
@@ -73,12 +74,13 @@ impl Key {
         // In each arm, where the compiler knows the length is small.
         let top = |len: usize| (len as u64) << 56;
         match len {
-            0 => Key { a: 0, b: 0 },
+            // The length stays low here: a top byte of 0 still reads as exact, and no other
+            // length has a key with a top byte of 0 and a non-zero `b`.
             1..=3 => Key {
                 a: u64::from(bytes[0])
                     | u64::from(bytes[len / 2]) << 8
                     | u64::from(bytes[len - 1]) << 16,
-                b: top(len),
+                b: len as u64,
             },
             4..=7 => Key {
                 a: word_at::<4>(bytes, 0),
@@ -89,10 +91,19 @@ impl Key {
                 a: word_at::<8>(bytes, 0),
                 b: word_at::<8>(bytes, len - 8) >> 8 | top(len),
             },
-            _ => Key {
-                a: hash_long(bytes),
-                b: top(len.min(255)),
-            },
+            // Rare either way: off the path the common lengths take.
+            _ => Key::empty_or_long(bytes),
+        }
+    }
+
+    #[cold]
+    fn empty_or_long(bytes: &[u8]) -> Key {
+        if bytes.is_empty() {
+            return Key { a: 0, b: 0 };
+        }
+        Key {
+            a: hash_long(bytes),
+            b: (bytes.len().min(255) as u64) << 56,
         }
     }
 
