@@ -26,21 +26,29 @@ fn os_nanos() -> u64 {
     u64::try_from(monotonic().as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// A timer's start, in the timer clock's unit: counter ticks or OS nanoseconds.
+/// A timer's start, in the timer clock's unit (counter ticks or OS nanoseconds), with the
+/// scale it was read under, so that the end needs no second look at the calibration.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Tick(u64);
+pub(crate) struct Tick {
+    at: u64,
+    scale: u64,
+}
 
 /// Now, for a timer.
 #[inline]
 pub(crate) fn tick() -> Tick {
-    Tick(timer::now(timer::scale()))
+    let scale = timer::scale();
+    Tick {
+        at: timer::now(scale),
+        scale,
+    }
 }
 
 /// Nanoseconds since `start`.
 #[inline]
 pub(crate) fn nanos_since(start: Tick) -> u64 {
-    let scale = timer::scale();
-    timer::nanos(scale, timer::now(scale).saturating_sub(start.0))
+    let elapsed = timer::now(start.scale).saturating_sub(start.at);
+    timer::nanos(start.scale, elapsed)
 }
 
 #[cfg(all(feature = "tsc", target_arch = "x86_64"))]
