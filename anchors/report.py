@@ -20,7 +20,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLS = 100_000
-NOT_ANCHORS = {"floor", "meterbox"}
 
 
 def run(*args, **kwargs):
@@ -96,8 +95,8 @@ def fmt_ns(ns):
 def table(title, rows, instr, ns):
     """rows: libraries of one group, in order."""
     floor_ns = ns.get("floor")
-    anchors = [ns[lib] for lib in rows if lib not in NOT_ANCHORS and ns.get(lib) is not None
-               and not lib.startswith("meterbox")]
+    anchors = [ns[lib] for lib in rows if ns.get(lib) is not None
+               and lib != "floor" and not lib.startswith("meterbox")]
     best = min(anchors) if anchors else None
     print(f"\n### {title}\n")
     print("| library | instructions | median | vs floor | vs best anchor |")
