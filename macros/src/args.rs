@@ -88,6 +88,13 @@ impl Args {
                 }
                 let lit: LitStr = meta.value()?.parse()?;
                 names::check_metric_name(&lit.value(), lit.span())?;
+                if attr == Attr::Timed && lit.value().ends_with("_total") {
+                    return Err(syn::Error::new(
+                        lit.span(),
+                        "`_total` names a counter; #[timed] exports a histogram: \
+                         use a name such as `work_duration_seconds`",
+                    ));
+                }
                 self.name = Some(lit);
             }
             "help" => {

@@ -66,7 +66,7 @@ pub fn keyword_span(item: &Item) -> Span {
 pub fn expand(inst: &Instrument, input: TokenStream) -> Result<TokenStream> {
     if let Ok(item) = syn::parse2::<FnItem>(input.clone()) {
         let label = item.sig.ident.unraw();
-        return expand_fn(inst, item, &label);
+        return expand_fn(inst, item, &label, false);
     }
     match syn::parse2::<Item>(input.clone()) {
         Ok(Item::Impl(block)) => expand_impl(inst, block),
@@ -82,7 +82,46 @@ pub fn expand(inst: &Instrument, input: TokenStream) -> Result<TokenStream> {
     }
 }
 
-fn expand_fn(inst: &Instrument, item: FnItem, label: &str) -> Result<TokenStream> {
+/// What each function attribute records, to find one that repeats another.
+fn records(attr: &str) -> &'static [&'static str] {
+    match attr {
+        "counted" => &["calls"],
+        "timed" => &["durations"],
+        "in_flight" => &["calls in flight"],
+        "metered" => &["throughput"],
+        "instrumented" => &["calls", "durations", "calls in flight"],
+        _ => &[],
+    }
+}
+
+/// An error on the first of `attrs` that records what `#[attr]` (written above it, or on
+/// the impl block when `on_impl`) records already: the function would count twice.
+pub fn check_repeats(attr: &str, attrs: &[Attribute], on_impl: bool) -> Result<()> {
+    for other in attrs {
+        let Some(last) = other.path().segments.last() else {
+            continue;
+        };
+        let name = last.ident.to_string();
+        if let Some(what) = records(attr).iter().find(|w| records(&name).contains(w)) {
+            let where_ = if on_impl {
+                "on the impl block"
+            } else {
+                "above it"
+            };
+            return Err(Error::new_spanned(
+                other,
+                format!(
+                    "#[{name}] is redundant: #[{attr}] {where_} already records this \
+                     function's {what}, which would be recorded twice; remove one of them"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn expand_fn(inst: &Instrument, item: FnItem, label: &str, on_impl: bool) -> Result<TokenStream> {
+    check_repeats(inst.attr_name(), &item.attrs, on_impl)?;
     if let Some(constness) = &item.sig.constness {
         return Err(Error::new(
             constness.span,
@@ -141,7 +180,7 @@ fn expand_impl(inst: &Instrument, mut block: ItemImpl) -> Result<TokenStream> {
             sig: method.sig.clone(),
             body: Some(braces),
         };
-        let expanded = expand_fn(inst, fn_item, &label)?;
+        let expanded = expand_fn(inst, fn_item, &label, true)?;
         *item = ImplItem::Verbatim(expanded);
     }
     Ok(block.into_token_stream())

@@ -61,7 +61,10 @@ pub fn metered(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
     let args: proc_macro2::TokenStream = args.into();
     let input: proc_macro2::TokenStream = input.into();
-    match Args::parse(Attr::Instrumented, args.clone()) {
+    match Args::parse(Attr::Instrumented, args.clone()).and_then(|parsed| {
+        instrumented_repeats(&input)?;
+        Ok(parsed)
+    }) {
         Ok(parsed) => {
             let krate = parsed.krate.as_ref().map_or_else(
                 || quote::quote!(::meterbox),
@@ -77,6 +80,22 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
         }
         Err(err) => with_error(err, &input),
     }
+}
+
+/// An attribute below `#[instrumented]` (on the function, or on a method of the impl block)
+/// that records what it records already.
+fn instrumented_repeats(input: &proc_macro2::TokenStream) -> syn::Result<()> {
+    if let Ok(item) = syn::parse2::<function::FnItem>(input.clone()) {
+        return function::check_repeats("instrumented", &item.attrs, false);
+    }
+    if let Ok(syn::Item::Impl(block)) = syn::parse2::<syn::Item>(input.clone()) {
+        for item in &block.items {
+            if let syn::ImplItem::Fn(method) = item {
+                function::check_repeats("instrumented", &method.attrs, true)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Makes a field-less enum a label value: each variant's text is its name in `snake_case`,

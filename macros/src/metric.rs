@@ -40,6 +40,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
             "a metric cannot be a `static mut`; metrics are updated through `&self`",
         ));
     }
+    check_label_overlap(&args, &item)?;
     let ident = &item.ident;
     let name = if let Some(lit) = &args.name {
         lit.value()
@@ -48,6 +49,15 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
         names::check_metric_name(&name, ident.span())?;
         name
     };
+    if name.ends_with("_total")
+        && (type_mentions(&item.ty, "Histogram") || type_mentions(&item.ty, "Summary"))
+    {
+        let span = args.name.as_ref().map_or(ident.span(), syn::LitStr::span);
+        return Err(Error::new(
+            span,
+            format!("`{name}`: `_total` names a counter, and this static is not one"),
+        ));
+    }
     let unit = args
         .unit
         .as_ref()
@@ -77,4 +87,67 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
         #item
         #descriptor
     })
+}
+
+/// A constant label that the static's own series also carry would put one name twice on a
+/// line: refused on the constant label. The static's labels are in its tokens: the names a
+/// family is built with (`Family::new(["method"])`, `with_prototype`, in any method chain),
+/// and `window` on a meter's rates.
+fn check_label_overlap(args: &Args, item: &syn::ItemStatic) -> Result<()> {
+    let mut own: Vec<(String, &'static str)> = family_label_names(&item.expr)
+        .into_iter()
+        .map(|name| (name, "one of the family's label names"))
+        .collect();
+    if type_mentions(&item.ty, "Meter") {
+        own.push(("window".to_owned(), "the label of a meter's rates"));
+    }
+    for (key, _) in &args.labels {
+        let key_text = key.to_string();
+        if let Some((_, whose)) = own.iter().find(|(name, _)| *name == key_text) {
+            return Err(Error::new(
+                key.span(),
+                format!(
+                    "the constant label `{key_text}` is also {whose}: \
+                     a series would carry it twice; rename one of them"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// String literals of the array given to `Family::new` / `Family::with_prototype` (or any
+/// other constructor taking the label names first), looking through method chains.
+fn family_label_names(expr: &syn::Expr) -> Vec<String> {
+    match expr {
+        syn::Expr::MethodCall(call) => family_label_names(&call.receiver),
+        syn::Expr::Paren(p) => family_label_names(&p.expr),
+        syn::Expr::Call(call) => match call.args.first() {
+            Some(syn::Expr::Array(array)) => array
+                .elems
+                .iter()
+                .filter_map(|e| match e {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `ident` appears as a path segment anywhere in `ty` (`Meter`, `Family<Meter, 1>`).
+fn type_mentions(ty: &syn::Type, ident: &str) -> bool {
+    fn tokens_mention(tokens: TokenStream, ident: &str) -> bool {
+        tokens.into_iter().any(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => i == ident,
+            proc_macro2::TokenTree::Group(g) => tokens_mention(g.stream(), ident),
+            _ => false,
+        })
+    }
+    tokens_mention(quote!(#ty), ident)
 }

@@ -11,11 +11,12 @@ use core::panic::Location;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
+use crate::encode::claims;
 use crate::metrics::children::Children;
 use crate::metrics::member::{Exposure, Keyed};
 use crate::metrics::{Counter, Member};
 use crate::registry::{registry, Descriptor, Kind};
-use crate::sanitize::{exposition_name, sanitize_mode, InvalidName};
+use crate::sanitize::{exposition_key, exposition_name, sanitize_mode, InvalidName};
 
 /// Why a family could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,13 +168,22 @@ impl<M: Member> DynamicFamily<M> {
         let mut keys: Vec<String> = Vec::with_capacity(label_keys.len());
         for key in label_keys {
             let key = mode.label_key(key)?.into_owned();
-            if keys.contains(&key) {
+            // Two keys the text formats would show alike (`a.b`, `a-b`) are one key.
+            if keys
+                .iter()
+                .any(|k| exposition_key(k) == exposition_key(&key))
+            {
                 return Err(RegisterError::DuplicateKey(key));
             }
             keys.push(key);
         }
         let exposed = exposed_name(&name, prototype.kind());
-        let same_exposed = |d: &Descriptor| exposed_name(d.name, d.kind()) == exposed;
+        let mine = claims(&exposed, prototype.kind());
+        // The same family, or another whose samples would read as this one's.
+        let same_exposed = |d: &Descriptor| {
+            let theirs = exposed_name(d.name, d.kind());
+            theirs == exposed || claims(&theirs, d.kind()).iter().any(|c| mine.contains(c))
+        };
         let taken = |d: &Descriptor| RegisterError::Taken {
             name: name.to_string(),
             site: d.site(),

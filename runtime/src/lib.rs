@@ -48,6 +48,7 @@ mod dump;
 mod dynamic;
 mod encode;
 mod instrument;
+mod label_clash;
 mod labels;
 mod metrics;
 #[cfg(feature = "redis")]

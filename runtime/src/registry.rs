@@ -217,64 +217,79 @@ pub fn registry() -> &'static [Descriptor] {
 }
 
 /// Two definitions of one metric name that disagree.
+///
+/// Nothing is left out of the exposition because of one: definitions that differ only in
+/// help or unit share the family (the first one's help and unit are shown), and one that
+/// cannot share it (another type, other buckets for the same series, or sample names that
+/// another family uses) is exposed under a name of its own, [`Conflict::exposed_as`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     /// The metric name both define.
     pub name: &'static str,
-    /// What differs: `type`, `help`, `unit`, `label names` or `buckets`.
+    /// What differs: `type`, `help`, `unit`, `buckets`, `quantiles`, or `name` (the two
+    /// names differ but would expose the same sample or family names, as a gauge `lat_count`
+    /// beside a histogram `lat`).
     pub what: &'static str,
-    /// `file:line` of the definition that is kept.
+    /// `file:line` of the definition that keeps the name and whose metadata is shown.
     pub kept: String,
-    /// `file:line` of the definition that is left out of exposition.
-    pub dropped: String,
+    /// `file:line` of the other definition.
+    pub other: String,
+    /// The name the other definition's series are exposed under, when they cannot share
+    /// the name: `<name>_conflict<n>`, before the unit and `_total`.
+    pub exposed_as: Option<String>,
 }
 
 impl fmt::Display for Conflict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "metric `{}` is defined with different {} at {} and at {}; the one at {} is left out",
-            self.name, self.what, self.kept, self.dropped, self.dropped
-        )
+        if self.what == "name" {
+            write!(
+                f,
+                "metric `{}` defined at {} would read as part of the family defined at {}; ",
+                self.name, self.other, self.kept
+            )?;
+        } else {
+            write!(
+                f,
+                "metric `{}` is defined with different {} at {} and at {}; ",
+                self.name, self.what, self.kept, self.other
+            )?;
+        }
+        match &self.exposed_as {
+            Some(renamed) => write!(
+                f,
+                "the series defined at {} are exposed as `{renamed}`",
+                self.other
+            ),
+            None => write!(f, "the {} defined at {} is shown", self.what, self.kept),
+        }
     }
 }
 
 impl std::error::Error for Conflict {}
 
-/// Reports every pair of definitions that share a name but disagree on type, help, unit,
-/// label names, or that define one series (same labels) with different histogram buckets.
+/// Reports every pair of definitions that share a name but disagree on type, help or unit,
+/// that define one series (same labels) with different histogram buckets or summary
+/// quantiles, or whose names would expose the same samples.
 ///
-/// Exposition never fails on a conflict: it keeps the definition that sorts first by
-/// `file:line`, leaves the other out, and writes each conflict to stderr once. Call `check()`
-/// in a test to turn conflicts into a failure:
+/// Exposition never fails on a conflict and never leaves a series out: see [`Conflict`].
+/// Each conflict is written to stderr once, and `meterbox_definition_conflicts{metric,what}`
+/// counts them for alerts. Call `check()` in a test to turn conflicts into a failure:
 ///
 /// ```
 /// assert_eq!(meterbox::check(), Ok(()));
 /// ```
 ///
+/// Definitions of one name with different label names are no conflict: both text formats
+/// allow the series of a family to carry different labels, and they are exposed side by side.
+///
 /// # Errors
 ///
-/// Every conflict found, in name order.
+/// Every conflict found, in the order of the definitions' sites.
 pub fn check() -> Result<(), Vec<Conflict>> {
     let conflicts = &crate::encode::layout().conflicts;
     if conflicts.is_empty() {
         Ok(())
     } else {
         Err(conflicts.clone())
-    }
-}
-
-/// What differs between two definitions of one name, if anything.
-pub(crate) fn difference(a: &Descriptor, b: &Descriptor) -> Option<&'static str> {
-    if a.kind() != b.kind() {
-        Some("type")
-    } else if a.help != b.help {
-        Some("help")
-    } else if a.unit != b.unit {
-        Some("unit")
-    } else if a.label_names() != b.label_names() {
-        Some("label names")
-    } else {
-        None
     }
 }

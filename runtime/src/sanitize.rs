@@ -103,7 +103,10 @@ impl Sanitize {
     /// As [`Sanitize::name`], and for the reserved keys.
     pub fn label_key(self, text: &str) -> Result<Cow<'_, str>, InvalidName> {
         let key = self.apply(text, What::LabelKey)?;
-        if key == "le" || key == "quantile" || key.starts_with("__") {
+        // Checked as the text formats will show it too: `..x` is a permissive key, `__x` there.
+        let emitted = exposition_key(&key);
+        let reserved = |k: &str| k == "le" || k == "quantile" || k.starts_with("__");
+        if reserved(&key) || reserved(&emitted) {
             return Err(InvalidName {
                 text: text.to_owned(),
                 reason: "the label keys `le`, `quantile` and `__…` are reserved",
@@ -200,8 +203,10 @@ mod tests {
             assert!(mode.label_key("quantile").is_err());
             assert!(mode.label_key("__name__").is_err());
         }
-        // Sanitizing cannot produce a reserved key either.
+        // Sanitizing cannot produce a reserved key either, nor can the emitted form.
         assert!(Sanitize::Prometheus.label_key("__x").is_err());
+        assert!(Sanitize::Permissive.label_key("..x").is_err());
+        assert!(Sanitize::Permissive.label_key(".x").is_ok());
     }
 
     #[test]

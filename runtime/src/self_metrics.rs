@@ -1,6 +1,8 @@
 //! The runtime's own metrics: its version, which also keeps the registry from ever being
 //! empty (an empty link section has broken some linkers), and what families dropped.
 
+use std::sync::{Mutex, PoisonError};
+
 use crate::metrics::{Counter, Family, Gauge, Histogram};
 use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
 
@@ -106,5 +108,62 @@ crate::__register! {
         file: file!(),
         line: line!(),
         source: &REPORTER_DROPPED,
+    };
+}
+
+/// One series per kind of conflict and metric name, read from the exposition layout.
+struct DefinitionConflicts;
+
+impl Collect for DefinitionConflicts {
+    fn kind(&self) -> Kind {
+        Kind::Gauge
+    }
+
+    fn extra_label_names(&'static self) -> &'static [&'static str] {
+        &["metric", "what"]
+    }
+
+    fn is_dynamic(&self) -> bool {
+        true
+    }
+
+    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+        // A gauge per (metric, what), made once and set to the current count.
+        static MADE: Mutex<Vec<(&'static str, &'static str, &'static Gauge)>> =
+            Mutex::new(Vec::new());
+        let layout = crate::encode::layout();
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        for gauge in made.iter().map(|(_, _, g)| g) {
+            gauge.set(0.0);
+        }
+        for conflict in &layout.conflicts {
+            let found = made
+                .iter()
+                .find(|(m, w, _)| *m == conflict.name && *w == conflict.what)
+                .map(|(_, _, g)| *g);
+            let gauge = found.unwrap_or_else(|| {
+                let gauge: &'static Gauge = Box::leak(Box::new(Gauge::new()));
+                made.push((conflict.name, conflict.what, gauge));
+                gauge
+            });
+            gauge.add(1.0);
+        }
+        for &(metric, what, gauge) in made.iter() {
+            visit(&[metric, what], Cell::Gauge(gauge));
+        }
+    }
+}
+
+static CONFLICTS: DefinitionConflicts = DefinitionConflicts;
+
+crate::__register! {
+    static CONFLICTS_DESCRIPTOR: Descriptor = Descriptor {
+        name: "meterbox_definition_conflicts",
+        help: "Definitions of one metric name that disagree, by metric and what differs; see meterbox::check().",
+        unit: "",
+        labels: &[],
+        file: file!(),
+        line: line!(),
+        source: &CONFLICTS,
     };
 }

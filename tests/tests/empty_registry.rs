@@ -10,6 +10,7 @@ fn registry_never_empty() {
         names,
         [
             "meterbox_build_info",
+            "meterbox_definition_conflicts",
             "meterbox_dropped_label_sets_total",
             "meterbox_reporter_dropped_snapshots_total",
             "meterbox_reporter_send_seconds",

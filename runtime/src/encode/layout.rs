@@ -5,12 +5,13 @@
 //! here, on first use, and encoding is left with appending numbers.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::text::{escape_label_value, push_f64};
 use crate::dynamic;
-use crate::registry::{difference, registry, Cell, Conflict, Descriptor, Kind};
+use crate::label_clash;
+use crate::registry::{registry, Cell, Conflict, Descriptor, Kind};
 use crate::sanitize::{exposition_key, exposition_name};
 
 pub(crate) struct Layout {
@@ -27,8 +28,11 @@ pub(crate) struct FamilyLayout {
     pub help: &'static str,
     pub unit: &'static str,
     pub kind: Kind,
-    /// Series fixed at link time, laid out once.
+    /// Series fixed at link time, laid out once; empty when the family also has run-time
+    /// definitions, whose series are laid out with these in [`FamilyLayout::dynamic_series`].
     pub series: Vec<SeriesLayout>,
+    /// The static series of a family that also has run-time definitions.
+    fixed: Vec<SeriesLayout>,
     /// Definitions whose series appear at run time (families).
     pub dynamic: Vec<&'static Descriptor>,
     /// Their series as last laid out, with how many there were. Families only ever gain
@@ -37,8 +41,12 @@ pub(crate) struct FamilyLayout {
 }
 
 impl FamilyLayout {
-    /// The series of the run-time definitions as they are now, sorted by labels.
+    /// The series of the run-time definitions as they are now, with the static series of
+    /// the same family, sorted by labels; series with the same labels are one, summed.
     pub fn dynamic_series(&self) -> Arc<Vec<SeriesLayout>> {
+        if self.dynamic.is_empty() {
+            return Arc::new(Vec::new());
+        }
         let mut count = 0;
         for d in &self.dynamic {
             d.source.cells(&mut |_, _| count += 1);
@@ -47,30 +55,49 @@ impl FamilyLayout {
             .dynamic_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if cache.0 != count {
+        if cache.0 != count || cache.1.is_empty() {
             *cache = (count, Arc::new(self.lay_out_dynamic()));
         }
         Arc::clone(&cache.1)
     }
 
     fn lay_out_dynamic(&self) -> Vec<SeriesLayout> {
-        let mut out = Vec::new();
+        let mut merged: BTreeMap<String, SeriesLayout> = self
+            .fixed
+            .iter()
+            .map(|s| {
+                let series = SeriesLayout {
+                    labels: s.labels.clone(),
+                    cells: s.cells.clone(),
+                    prefixes: s.prefixes.clone(),
+                    site: s.site.clone(),
+                };
+                (label_text(&s.labels), series)
+            })
+            .collect();
         for d in &self.dynamic {
             d.source.cells(&mut |extra, cell| {
                 let labels = all_labels(d, extra);
-                let text = label_text(&labels);
-                out.push((text, labels, cell));
+                let series = merged
+                    .entry(label_text(&labels))
+                    .or_insert_with_key(|text| SeriesLayout {
+                        prefixes: prefixes(&self.exposed, self.kind, text, cell),
+                        labels,
+                        cells: Vec::new(),
+                        site: String::new(),
+                    });
+                // Summing needs one shape; a child whose buckets differ from a series of the
+                // same labels in another definition keeps the first one's layout.
+                if series
+                    .cells
+                    .first()
+                    .is_none_or(|c| cell_shape(*c) == cell_shape(cell))
+                {
+                    series.cells.push(cell);
+                }
             });
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out.into_iter()
-            .map(|(text, labels, cell)| SeriesLayout {
-                prefixes: prefixes(&self.exposed, self.kind, &text, cell),
-                labels,
-                cells: vec![cell],
-                site: String::new(),
-            })
-            .collect()
+        merged.into_values().collect()
     }
 
     /// The OpenMetrics family name: a counter's name without its `_total` suffix.
@@ -123,80 +150,216 @@ pub(crate) fn layout() -> Arc<Layout> {
     layout
 }
 
-/// While building: the family's first definition, its static series, its run-time ones.
-type Entry = (
-    &'static Descriptor,
-    BTreeMap<String, SeriesLayout>,
-    Vec<&'static Descriptor>,
-);
+/// A family while it is built: its first definition, its static series, its run-time
+/// definitions.
+struct Entry {
+    first: &'static Descriptor,
+    series: BTreeMap<String, SeriesLayout>,
+    dynamic: Vec<&'static Descriptor>,
+}
 
 pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
-    // Definitions sorted by site so that which one wins a conflict does not depend on the
+    // Definitions sorted by site so that which one keeps a name does not depend on the
     // order the linker happened to lay them out in.
     let mut sorted = with_companions(descriptors);
     sorted.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
+    let defined: HashSet<&'static str> = sorted.iter().map(|d| family_name(d)).collect();
 
     let mut families: BTreeMap<&'static str, Entry> = BTreeMap::new();
+    // Sample and family names each family takes, to find families that would read as one.
+    let mut claimed: HashMap<String, &'static str> = HashMap::new();
     let mut conflicts = Vec::new();
     for d in sorted {
         let name = family_name(d);
-        let (first, series, dynamic) = families
-            .entry(name)
-            .or_insert_with(|| (d, BTreeMap::new(), Vec::new()));
-        if let Some(what) = difference(first, d) {
+        let mut target = name;
+        let mut renamed = 0;
+        loop {
+            let clash = match families.get(target) {
+                None => claims(target, d.kind())
+                    .into_iter()
+                    .find_map(|c| claimed.get(&c).copied())
+                    .map(|other| ("name", families[other].first)),
+                Some(entry) if entry.first.kind() != d.kind() => Some(("type", entry.first)),
+                Some(entry) => layout_clash(entry, d).map(|what| (what, entry.first)),
+            };
+            let Some((what, first)) = clash else { break };
+            // What cannot share a name goes under a name of its own: nothing is left out.
+            renamed += 1;
+            target = conflict_name(name, d, renamed, &defined, &families);
             conflicts.push(Conflict {
                 name,
                 what,
                 kept: first.site(),
-                dropped: d.site(),
+                other: d.site(),
+                exposed_as: Some(target.to_owned()),
             });
-            continue;
+        }
+        let entry = families.entry(target).or_insert_with(|| {
+            for c in claims(target, d.kind()) {
+                claimed.insert(c, target);
+            }
+            Entry {
+                first: d,
+                series: BTreeMap::new(),
+                dynamic: Vec::new(),
+            }
+        });
+        // Help and unit are the first definition's; a difference is reported, never a loss.
+        if let Some(what) = metadata_difference(entry.first, d) {
+            conflicts.push(Conflict {
+                name: target,
+                what,
+                kept: entry.first.site(),
+                other: d.site(),
+                exposed_as: None,
+            });
         }
         if d.source.is_dynamic() {
-            dynamic.push(d);
+            entry.dynamic.push(d);
             continue;
         }
+        let exposed_name = exposition_name(target);
         d.source.cells(&mut |extra, cell| {
             let labels = all_labels(d, extra);
             let text = label_text(&labels);
-            let series = series.entry(text).or_insert_with_key(|text| SeriesLayout {
-                prefixes: prefixes(&exposition_name(name), d.kind(), text, cell),
-                labels,
-                cells: Vec::new(),
-                site: d.site(),
-            });
-            // Identical series are summed, which only makes sense for identical buckets.
-            if let (Cell::Histogram(new), Some(Cell::Histogram(old))) = (cell, series.cells.first())
-            {
-                if new.bounds() != old.bounds() {
-                    conflicts.push(Conflict {
-                        name,
-                        what: "buckets",
-                        kept: series.site.clone(),
-                        dropped: d.site(),
-                    });
-                    return;
-                }
-            }
-            series.cells.push(cell);
+            entry
+                .series
+                .entry(text)
+                .or_insert_with_key(|text| SeriesLayout {
+                    prefixes: prefixes(&exposed_name, d.kind(), text, cell),
+                    labels,
+                    cells: Vec::new(),
+                    site: d.site(),
+                })
+                .cells
+                .push(cell);
         });
     }
     Layout {
         families: families
             .into_iter()
-            .map(|(name, (d, series, dynamic))| FamilyLayout {
-                name,
-                exposed: exposed(name),
-                help: d.help,
-                unit: d.unit,
-                kind: d.kind(),
-                series: series.into_values().collect(),
-                dynamic,
-                dynamic_cache: Mutex::new((0, Arc::new(Vec::new()))),
+            .map(|(name, entry)| {
+                let series: Vec<SeriesLayout> = entry.series.into_values().collect();
+                let (series, fixed) = if entry.dynamic.is_empty() {
+                    (series, Vec::new())
+                } else {
+                    (Vec::new(), series)
+                };
+                FamilyLayout {
+                    name,
+                    exposed: exposed(name),
+                    help: entry.first.help,
+                    unit: entry.first.unit,
+                    kind: entry.first.kind(),
+                    series,
+                    fixed,
+                    dynamic: entry.dynamic,
+                    dynamic_cache: Mutex::new((0, Arc::new(Vec::new()))),
+                }
             })
             .collect(),
         conflicts,
     }
+}
+
+/// Help or unit, when `d` differs from the family's first definition in one of them.
+fn metadata_difference(first: &Descriptor, d: &Descriptor) -> Option<&'static str> {
+    if first.help != d.help {
+        Some("help")
+    } else if first.unit != d.unit {
+        Some("unit")
+    } else {
+        None
+    }
+}
+
+/// Bucket bounds or quantiles of a cell: what series summed into one must share.
+fn cell_shape(cell: Cell) -> Option<&'static [f64]> {
+    match cell {
+        Cell::Histogram(h) => Some(h.bounds()),
+        Cell::Summary(s) => Some(s.quantiles()),
+        _ => None,
+    }
+}
+
+/// `buckets` (or `quantiles`) when a series of `d` is already in `entry` with other ones.
+fn layout_clash(entry: &Entry, d: &'static Descriptor) -> Option<&'static str> {
+    if d.source.is_dynamic() {
+        return None;
+    }
+    let mut clash = None;
+    d.source.cells(&mut |extra, cell| {
+        let text = label_text(&all_labels(d, extra));
+        let Some(existing) = entry.series.get(&text).and_then(|s| s.cells.first()) else {
+            return;
+        };
+        if cell_shape(cell) != cell_shape(*existing) {
+            clash = Some(match cell {
+                Cell::Summary(_) => "quantiles",
+                _ => "buckets",
+            });
+        }
+    });
+    clash
+}
+
+/// The names a family of `kind` called `name` takes in the text formats: its OpenMetrics
+/// family name and the names of its samples. Two families that take one name would read
+/// as one (a gauge `lat_count` beside a histogram `lat`; a counter `foo_total` beside a
+/// gauge `foo`).
+pub(crate) fn claims(name: &str, kind: Kind) -> Vec<String> {
+    let name = exposition_name(name);
+    let base = match kind {
+        Kind::Counter => name.strip_suffix("_total").unwrap_or(&name),
+        _ => &name,
+    };
+    let suffixes: &[&str] = match kind {
+        Kind::Counter => &["", "_total", "_created"],
+        Kind::Gauge => &[""],
+        Kind::Histogram => &["", "_bucket", "_sum", "_count", "_created"],
+        Kind::Summary => &["", "_sum", "_count", "_created"],
+    };
+    suffixes.iter().map(|s| format!("{base}{s}")).collect()
+}
+
+/// The name the `n`th clashing definition of `name` is exposed under:
+/// `<stem>_conflict<n>`, then the unit and, for a counter, `_total`, so the name still
+/// follows the conventions; never a name that is otherwise defined.
+fn conflict_name(
+    name: &'static str,
+    d: &Descriptor,
+    mut n: usize,
+    defined: &HashSet<&'static str>,
+    families: &BTreeMap<&'static str, Entry>,
+) -> &'static str {
+    let stem = name.strip_suffix("_total").unwrap_or(name);
+    let unit_suffix = if d.unit.is_empty() {
+        String::new()
+    } else {
+        format!("_{}", d.unit)
+    };
+    let stem = stem.strip_suffix(&unit_suffix).unwrap_or(stem);
+    let total = if d.kind() == Kind::Counter {
+        "_total"
+    } else {
+        ""
+    };
+    loop {
+        let candidate = format!("{stem}_conflict{n}{unit_suffix}{total}");
+        if !defined.contains(candidate.as_str()) && !families.contains_key(candidate.as_str()) {
+            return intern(candidate);
+        }
+        n += 1;
+    }
+}
+
+/// A name made at run time, leaked once however often the layout is rebuilt.
+fn intern(name: String) -> &'static str {
+    static MADE: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+    made.get_or_insert_with(HashMap::new)
+        .entry(name)
+        .or_insert_with_key(|name| Box::leak(name.clone().into_boxed_str()))
 }
 
 /// The definitions, each followed by the definition of its companion family if it has one
@@ -241,9 +404,11 @@ fn exposed(name: &'static str) -> Cow<'static, str> {
     }
 }
 
-/// The constant labels of `d`, then its storage's labels with the values in `extra`.
+/// The constant labels of `d`, then its storage's labels with the values in `extra`; a
+/// storage label that a constant label also names is exposed as `exported_<name>`.
 fn all_labels(d: &'static Descriptor, extra: &[&'static str]) -> Vec<(&'static str, &'static str)> {
-    d.labels
+    let mut labels: Vec<(&'static str, &'static str)> = d
+        .labels
         .iter()
         .copied()
         .chain(
@@ -253,18 +418,16 @@ fn all_labels(d: &'static Descriptor, extra: &[&'static str]) -> Vec<(&'static s
                 .copied()
                 .zip(extra.iter().copied()),
         )
-        .collect()
+        .collect();
+    let constant = d.labels.len();
+    label_clash::resolve(&mut labels, |i| u8::from(i < constant));
+    labels
 }
 
 /// The exposed name: a counter's name always ends in `_total`, as both formats expect.
 fn family_name(d: &Descriptor) -> &'static str {
     if d.kind() == Kind::Counter && !d.name.ends_with("_total") {
-        // Made once per counter name, however often the layout is rebuilt.
-        static MADE: Mutex<Option<HashMap<&'static str, &'static str>>> = Mutex::new(None);
-        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-        made.get_or_insert_with(HashMap::new)
-            .entry(d.name)
-            .or_insert_with(|| Box::leak(format!("{}_total", d.name).into_boxed_str()))
+        intern(format!("{}_total", d.name))
     } else {
         d.name
     }

@@ -14,7 +14,7 @@ use std::io;
 
 #[cfg(feature = "push")]
 pub(crate) use json::to_json;
-pub(crate) use layout::layout;
+pub(crate) use layout::{claims, layout};
 #[cfg(feature = "redis")]
 pub(crate) use text::{escape_help, escape_label_value, push_f64};
 

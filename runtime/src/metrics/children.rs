@@ -344,6 +344,12 @@ impl<M> Children<M> {
         if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
         }
+        // The overflow series' own label values name the overflow series, never a second
+        // series that would read the same.
+        if values.iter().all(|v| *v == OVERFLOW_LABEL_VALUE) {
+            drop(guard);
+            return self.overflow(values.len(), make);
+        }
         if self.len.load(Ordering::Relaxed) >= self.limit {
             drop(guard);
             self.dropped.inc();

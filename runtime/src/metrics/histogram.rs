@@ -75,7 +75,7 @@ impl Histogram {
     ///
     /// # Panics
     ///
-    /// When `bounds` is empty, longer than [`Histogram::MAX_BUCKETS`], holds NaN or is not
+    /// When `bounds` is empty, longer than [`Histogram::MAX_BUCKETS`], holds NaN or an infinity, or is not
     /// strictly increasing. In a `static` this is a compile-time error.
     #[must_use]
     pub const fn new(bounds: &[f64]) -> Self {
@@ -95,6 +95,10 @@ impl Histogram {
             assert!(
                 !b.is_nan(),
                 "meterbox: histogram bucket bounds must not be NaN"
+            );
+            assert!(
+                b.is_finite(),
+                "meterbox: histogram bucket bounds must be finite; the `+Inf` bucket is always there"
             );
             assert!(
                 i == 0 || b > bounds[i - 1],

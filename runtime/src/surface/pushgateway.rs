@@ -32,7 +32,8 @@ use crate::Format;
 #[derive(Debug)]
 pub struct PushgatewaySurfacer {
     url: String,
-    grouping: Vec<(String, String)>,
+    /// Kept for the program's life, as the labels they take from the series must be.
+    grouping: Vec<(&'static str, &'static str)>,
     delete_on_shutdown: bool,
     agent: ureq::Agent,
 }
@@ -45,7 +46,7 @@ impl PushgatewaySurfacer {
         let agent = http::agent(Duration::from_secs(5));
         Self {
             url: base_url.trim_end_matches('/').to_owned(),
-            grouping: vec![("job".to_owned(), job.to_owned())],
+            grouping: vec![("job", leak(job))],
             delete_on_shutdown: false,
             agent,
         }
@@ -60,7 +61,7 @@ impl PushgatewaySurfacer {
     /// Adds a grouping label.
     #[must_use]
     pub fn group(mut self, key: &str, value: &str) -> Self {
-        self.grouping.push((key.to_owned(), value.to_owned()));
+        self.grouping.push((leak(key), leak(value)));
         self
     }
 
@@ -87,12 +88,20 @@ impl PushgatewaySurfacer {
     }
 }
 
+fn leak(text: &str) -> &'static str {
+    Box::leak(Box::from(text))
+}
+
 impl Surfacer for PushgatewaySurfacer {
     fn name(&self) -> &'static str {
         "pushgateway"
     }
 
     fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
+        // The Pushgateway refuses a series whose label a grouping label also names, or
+        // silently replaces its value: the series' own is sent as `exported_<name>`.
+        let mut snapshot = snapshot.clone();
+        crate::label_clash::over_snapshot(&mut snapshot, &self.grouping, false);
         let body = snapshot.render(Format::Prometheus);
         http::check(
             self.agent

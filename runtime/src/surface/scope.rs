@@ -69,11 +69,8 @@ impl Scope {
     #[must_use]
     pub fn end(self) -> Snapshot {
         let mut changed = difference(&self.start, &snapshot());
-        for family in &mut changed.families {
-            for series in &mut family.series {
-                series.labels.extend_from_slice(&self.labels);
-            }
-        }
+        // A series label that the scope also names is kept as `exported_<name>`.
+        crate::label_clash::over_snapshot(&mut changed, &self.labels, true);
         changed
     }
 

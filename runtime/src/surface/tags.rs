@@ -55,21 +55,11 @@ pub(crate) fn resolve(
         .collect())
 }
 
-/// `snapshot` with `tags` added to every series that does not have the key already.
+/// `snapshot` with `tags` added to every series; a series label that a tag also names is
+/// renamed `exported_<name>` (see `label_clash`).
 pub(crate) fn apply(snapshot: &Snapshot, tags: &[(&'static str, &'static str)]) -> Snapshot {
     let mut tagged = snapshot.clone();
-    if tags.is_empty() {
-        return tagged;
-    }
-    for family in &mut tagged.families {
-        for series in &mut family.series {
-            for &(k, v) in tags {
-                if series.label(k).is_none() {
-                    series.labels.push((k, v));
-                }
-            }
-        }
-    }
+    crate::label_clash::over_snapshot(&mut tagged, tags, true);
     tagged
 }
 
