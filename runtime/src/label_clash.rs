@@ -27,18 +27,40 @@ pub(crate) type Label = (&'static str, &'static str);
 /// same. `layer(i)` is the layer of `labels[i]`, higher meaning outer. The order of the
 /// labels is kept. Returns whether anything was renamed.
 pub(crate) fn resolve(labels: &mut [Label], layer: impl Fn(usize) -> u8) -> bool {
+    let mut keys: Vec<String> = labels.iter().map(|(k, _)| (*k).to_owned()).collect();
+    let renamed = resolve_names(&mut keys, layer);
+    for ((key, _), new) in labels.iter_mut().zip(&keys) {
+        if key != new {
+            *key = exported(new);
+        }
+    }
+    renamed
+}
+
+/// [`resolve`] for labels that are not kept for the program's life (read from a store).
+pub(crate) fn resolve_owned(labels: &mut [(String, String)], layer: impl Fn(usize) -> u8) -> bool {
+    let mut keys: Vec<String> = labels.iter().map(|(k, _)| k.clone()).collect();
+    let renamed = resolve_names(&mut keys, layer);
+    for ((key, _), new) in labels.iter_mut().zip(keys) {
+        *key = new;
+    }
+    renamed
+}
+
+/// The rule itself, on names alone; a renamed name is its emitted form behind `exported_`.
+fn resolve_names(keys: &mut [String], layer: impl Fn(usize) -> u8) -> bool {
     let mut renamed = false;
     // Each pass renames at least one label to a longer name, and there are few labels.
     loop {
-        let emitted: Vec<String> = labels
+        let emitted: Vec<String> = keys
             .iter()
-            .map(|(k, _)| exposition_key(k).into_owned())
+            .map(|k| exposition_key(k).into_owned())
             .collect();
-        let loser = (0..labels.len()).find(|&i| {
+        let loser = (0..keys.len()).find(|&i| {
             // Names the formats write themselves are the outermost layer of all.
             RESERVED.contains(&emitted[i].as_str())
                 || emitted[i].starts_with("__")
-                || (0..labels.len()).any(|j| {
+                || (0..keys.len()).any(|j| {
                     j != i
                         && emitted[i] == emitted[j]
                         && (layer(i) < layer(j) || (layer(i) == layer(j) && i > j))
@@ -47,7 +69,7 @@ pub(crate) fn resolve(labels: &mut [Label], layer: impl Fn(usize) -> u8) -> bool
         let Some(i) = loser else {
             return renamed;
         };
-        labels[i].0 = exported(&emitted[i]);
+        keys[i] = format!("exported_{}", emitted[i]);
         renamed = true;
     }
 }
@@ -77,13 +99,13 @@ pub(crate) fn over_snapshot(snapshot: &mut Snapshot, outer: &[Label], add: bool)
     }
 }
 
-/// `exported_<name>`, made once per name.
+/// A renamed label name, made once per name.
 fn exported(name: &str) -> &'static str {
     static MADE: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
     let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
     made.get_or_insert_with(HashMap::new)
         .entry(name.to_owned())
-        .or_insert_with(|| Box::leak(format!("exported_{name}").into_boxed_str()))
+        .or_insert_with_key(|name| Box::leak(name.clone().into_boxed_str()))
 }
 
 #[cfg(test)]

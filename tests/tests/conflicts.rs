@@ -1,6 +1,6 @@
 //! Definitions of one name that disagree are reported with both sites, and nothing is left
 //! out of the exposition: what cannot share the name is exposed under a name of its own,
-//! and the output stays valid for promtool and the strict OpenMetrics parser.
+//! and the output stays valid for promtool and the strict `OpenMetrics` parser.
 
 use meterbox::{
     counted, metric, render, snapshot, Counter, DynamicFamily, Family, Format, Gauge, Histogram,
@@ -56,7 +56,7 @@ static REQ: Histogram = Histogram::new(&[1.0]);
 #[metric(name = "items_total")]
 static ITEMS: Counter = Counter::new();
 
-/// A gauge whose OpenMetrics family name is the counter's.
+/// A gauge whose `OpenMetrics` family name is the counter's.
 #[metric(name = "items")]
 static ITEMS_GAUGE: Gauge = Gauge::new();
 

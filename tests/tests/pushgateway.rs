@@ -9,11 +9,17 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use meterbox::{counted, snapshot, PushgatewaySurfacer, Reporter};
+use meterbox::{
+    counted, metric, snapshot, Counter, Family, PushgatewaySurfacer, Reporter, Surfacer,
+};
 use meterbox_tests::{free_port, http_get, tool};
 
 #[counted(name = "pushed_jobs")]
 fn job() {}
+
+/// Imports by the job and instance they came from: label names the grouping uses too.
+#[metric]
+static IMPORTS_TOTAL: Family<Counter, 2> = Family::new(["job", "instance"]);
 
 /// A Pushgateway on a loopback port, killed on drop.
 struct Gateway(Child);
@@ -135,4 +141,42 @@ fn survives_the_gateway_going_down_and_coming_back() {
             > 0,
         "the backlog of 3 overflowed and was capped"
     );
+}
+
+#[test]
+fn series_labels_that_the_grouping_also_names_are_exported() {
+    let Some(binary) = tool("prometheus-pushgateway") else {
+        return;
+    };
+    let port = free_port();
+    let _gateway = Gateway::start(&binary, port);
+    IMPORTS_TOTAL.with(["nightly", "db-2"]).inc_by(5);
+    let push =
+        PushgatewaySurfacer::new(&format!("http://127.0.0.1:{port}"), "importer").instance("w1");
+    // One value of `job` and two of `instance`: the gateway would replace the first and
+    // refuse the second with 400, unless the series' own are sent under other names.
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut stored = String::new();
+    wait_until("the push accepted", || {
+        if push.surface(&snapshot()).is_err() {
+            return false;
+        }
+        stored = http_get(addr, "/metrics", &[])
+            .map(|r| r.text())
+            .unwrap_or_default();
+        stored.contains("imports_total{")
+    });
+    let line = stored
+        .lines()
+        .find(|l| l.starts_with("imports_total{"))
+        .unwrap_or_else(|| panic!("{stored}"));
+    for pair in [
+        r#"exported_job="nightly""#,
+        r#"exported_instance="db-2""#,
+        r#"job="importer""#,
+        r#"instance="w1""#,
+    ] {
+        assert!(line.contains(pair), "{pair} in {line}");
+    }
+    assert!(line.ends_with(" 5"), "{line}");
 }

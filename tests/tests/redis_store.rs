@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use meterbox::redis::{read, render, render_many};
 use meterbox::Format;
-use meterbox_tests::{promtool_check, RedisServer};
+use meterbox_tests::{openmetrics_parse, promtool_check, RedisServer};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_redis_worker");
 
@@ -227,4 +227,72 @@ fn bad_fields_are_skipped_with_a_warning_naming_them() {
         "{both}"
     );
     assert!(both.ends_with("# EOF\n"));
+}
+
+#[test]
+fn data_read_from_redis_is_untrusted_input() {
+    let Some(server) = RedisServer::start("hostile") else {
+        return;
+    };
+    let mut con = connection(&server);
+    let fields = [
+        // A field name that would inject lines into the exposition.
+        ("evil\ninjected_total 666\nx:t:", "c"),
+        ("evil\ninjected_total 666\nx::", "1"),
+        // A family written under `Sanitize::Permissive`.
+        ("tâche_total:t:", "c"),
+        ("tâche_total:d:", "Tasks,\nper zone."),
+        ("tâche_total::zone.id=\"eu\"", "4"),
+        // Keys that the text formats show alike, and the formats' own.
+        ("pair_total:t:", "c"),
+        ("pair_total::a.b=\"1\",a_b=\"2\",le=\"3\"", "2"),
+        // A gauge whose name is one of the histogram's samples.
+        ("lat:t:", "h"),
+        ("lat:b:le=\"1.0\"", "3"),
+        ("lat:c:", "3"),
+        ("lat:s:", "1.5"),
+        ("lat_count:t:", "g"),
+        ("lat_count::", "7"),
+        // A series label that the multi-namespace reader adds itself.
+        ("own_total:t:", "c"),
+        ("own_total::namespace=\"mine\"", "6"),
+    ];
+    for (field, value) in fields {
+        let () = redis::cmd("HSET")
+            .arg("hostile")
+            .arg(field)
+            .arg(value)
+            .query(&mut con)
+            .unwrap();
+    }
+    let namespace = read(&mut con, "hostile").unwrap();
+    assert!(
+        namespace.warnings().iter().any(|w| w.contains("evil")),
+        "{:?}",
+        namespace.warnings()
+    );
+    let text = namespace.render(Format::Prometheus);
+    assert!(!text.contains("injected"), "{text}");
+    assert!(text.contains("t_che_total{zone_id=\"eu\"} 4\n"), "{text}");
+    assert!(
+        text.contains("pair_total{a_b=\"1\",exported_a_b=\"2\",exported_le=\"3\"} 2\n"),
+        "{text}"
+    );
+    assert!(text.contains("lat_count 3\n"), "{text}");
+    assert!(text.contains("lat_count_conflict1 7\n"), "{text}");
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "promtool on:\n{text}");
+    }
+    let both = render_many(&mut con, &["hostile", "mixed"], Format::OpenMetrics).unwrap();
+    assert!(
+        both.contains("own_total{exported_namespace=\"mine\",namespace=\"hostile\"} 6\n"),
+        "{both}"
+    );
+    if let Some(parsed) = openmetrics_parse(&both) {
+        parsed.unwrap_or_else(|e| panic!("{e}\n{both}"));
+    }
+    let prometheus = render_many(&mut con, &["hostile"], Format::Prometheus).unwrap();
+    if let Some(complaints) = promtool_check(&prometheus) {
+        assert_eq!(complaints, "", "promtool on:\n{prometheus}");
+    }
 }

@@ -110,12 +110,22 @@ pub(crate) fn parse(field: &str) -> Result<Field, &'static str> {
     if name.is_empty() {
         return Err("an empty metric name");
     }
+    if !name.chars().all(name_char) {
+        return Err("a metric name with characters that no name may hold");
+    }
     let ext = Ext::from_letter(letter).ok_or("an unknown extension")?;
     Ok(Field {
         name: name.to_owned(),
         ext,
         labels: parse_labels(labels)?,
     })
+}
+
+/// What a stored name or label key may hold: what some `Sanitize` mode leaves in one
+/// (letters of any script, digits, `_`, `.`, `-`, `/`). Readers show each in its Prometheus
+/// form; anything else (spaces, quotes, line breaks) is refused.
+fn name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '/')
 }
 
 fn parse_labels(text: &str) -> Result<Vec<(String, String)>, &'static str> {
@@ -126,7 +136,7 @@ fn parse_labels(text: &str) -> Result<Vec<(String, String)>, &'static str> {
         loop {
             match chars.next() {
                 Some('=') => break,
-                Some(c) if c.is_ascii_alphanumeric() || c == '_' => key.push(c),
+                Some(c) if name_char(c) => key.push(c),
                 _ => return Err("a label name that is not `name=`"),
             }
         }
@@ -221,6 +231,12 @@ mod tests {
         assert!(parse(r#"m::a="1"b="2""#).is_err());
         assert!(parse(r#"m::a="1"#).is_err());
         assert!(parse(":c:").is_err());
+        assert!(parse("evil\ninjected_total 666\nx::").is_err());
+        assert!(parse("a b::").is_err());
+        assert_eq!(
+            parse("tâche.x::zone.id=\"1\"").unwrap().labels[0].0,
+            "zone.id"
+        );
         assert_eq!(kind_of("h"), Some(Kind::Histogram));
         assert_eq!(kind_of("x"), None);
     }

@@ -1,11 +1,13 @@
 //! Reads a namespace's hash back into families and writes them in a text format: the
 //! exposition side of the shared store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::keys::{kind_of, parse, Ext};
-use crate::encode::{escape_help, escape_label_value, push_f64};
+use crate::encode::{claims, escape_help, escape_label_value, push_f64};
+use crate::label_clash;
 use crate::registry::Kind;
+use crate::sanitize::{exposition_key, exposition_name};
 use crate::Format;
 
 /// One series as stored: the parts its fields hold.
@@ -58,7 +60,9 @@ impl Namespace {
                     continue;
                 }
             };
-            let family = ns.families.entry(parsed.name.clone()).or_default();
+            // Shown as the process's own formats show a permissive name.
+            let name = exposition_name(&parsed.name).into_owned();
+            let family = ns.families.entry(name).or_default();
             match parsed.ext {
                 Ext::Description => family.help = value,
                 Ext::Type => typed.push((field, value)),
@@ -89,6 +93,11 @@ impl Namespace {
                     } else {
                         None
                     };
+                    // Keys in their emitted form, none twice and none the formats' own.
+                    label_clash::resolve_owned(&mut labels, |_| 0);
+                    for (key, _) in &mut labels {
+                        *key = exposition_key(key).into_owned();
+                    }
                     let series = family.series.entry(label_key(&labels)).or_default();
                     series.labels = labels;
                     match (ext, bound, quantile) {
@@ -102,7 +111,8 @@ impl Namespace {
             }
         }
         for (field, letter) in typed {
-            let name = field.split(':').next().unwrap_or_default();
+            let stored = field.split(':').next().unwrap_or_default();
+            let name = &*exposition_name(stored);
             match kind_of(&letter) {
                 Some(kind) => {
                     if let Some(family) = ns.families.get_mut(name) {
@@ -132,7 +142,40 @@ impl Namespace {
             }
             ns.families.remove(&name);
         }
+        ns.separate_clashing_families();
         ns
+    }
+
+    /// A family whose samples would read as another's (a gauge `lat_count` beside a
+    /// histogram `lat`) is shown under `<name>_conflict<n>`, with a warning.
+    fn separate_clashing_families(&mut self) {
+        let mut claimed: HashSet<String> = HashSet::new();
+        let names: Vec<String> = self.families.keys().cloned().collect();
+        for name in names {
+            let Some(kind) = self.families[&name].kind else {
+                continue;
+            };
+            let clashes = |name: &str, claimed: &HashSet<String>| {
+                claims(name, kind).iter().any(|c| claimed.contains(c))
+            };
+            let mut target = name.clone();
+            let mut n = 0;
+            while clashes(&target, &claimed)
+                || (target != name && self.families.contains_key(&target))
+            {
+                n += 1;
+                target = format!("{name}_conflict{n}");
+            }
+            if target != name {
+                self.warnings.push(format!(
+                    "metric `{name}` would read as part of another family; shown as `{target}`"
+                ));
+                if let Some(family) = self.families.remove(&name) {
+                    self.families.insert(target.clone(), family);
+                }
+            }
+            claimed.extend(claims(&target, kind));
+        }
     }
 
     /// What could not be read, one line per field or metric.
@@ -146,7 +189,23 @@ impl Namespace {
     pub(crate) fn merge(&mut self, mut other: Namespace, label: &str) {
         for (name, mut family) in std::mem::take(&mut other.families) {
             let series = std::mem::take(&mut family.series);
-            let target = self.families.entry(name).or_insert_with(|| StoredFamily {
+            // One name with another type in another namespace is shown beside it.
+            let mut target = name.clone();
+            let mut n = 0;
+            while self
+                .families
+                .get(&target)
+                .is_some_and(|f| f.kind != family.kind)
+            {
+                n += 1;
+                target = format!("{name}_conflict{n}");
+            }
+            if target != name {
+                self.warnings.push(format!(
+                    "metric `{name}` has another type in namespace `{label}`; shown as `{target}`"
+                ));
+            }
+            let target = self.families.entry(target).or_insert_with(|| StoredFamily {
                 kind: family.kind,
                 help: family.help.clone(),
                 series: BTreeMap::new(),
@@ -155,10 +214,13 @@ impl Namespace {
                 stored
                     .labels
                     .push(("namespace".to_owned(), label.to_owned()));
+                let own = stored.labels.len() - 1;
+                label_clash::resolve_owned(&mut stored.labels, |i| u8::from(i == own));
                 target.series.insert(label_key(&stored.labels), stored);
             }
         }
         self.warnings.append(&mut other.warnings);
+        self.separate_clashing_families();
     }
 
     /// The namespace in the Prometheus or OpenMetrics text format (other formats are
@@ -184,7 +246,14 @@ impl Namespace {
                 out.push('\n');
             }
             meta(&mut out, "# HELP ");
-            escape_help(&mut out, &family.help, openmetrics);
+            // Without a stored description, the name in words, as the macros default to:
+            // linters warn of a family without help.
+            let help = if family.help.trim().is_empty() {
+                name.replace('_', " ")
+            } else {
+                family.help.clone()
+            };
+            escape_help(&mut out, &help, openmetrics);
             out.push('\n');
             if !openmetrics {
                 meta(&mut out, "# TYPE ");
