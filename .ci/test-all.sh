@@ -44,7 +44,7 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 # Each optional part builds on its own and with all the others.
 cargo clippy -p meterbox --no-default-features -- -D warnings
-for feature in signals serve push statsd redis tsc disabled; do
+for feature in signals serve push statsd redis tsc capture disabled; do
     cargo clippy -p meterbox --no-default-features --features "$feature" -- -D warnings
 done
 cargo clippy -p meterbox --all-features --all-targets -- -D warnings
@@ -76,6 +76,14 @@ print("meterbox-macros pinned:", req)
 step "tests (debug), every external checker required"
 export METERBOX_REQUIRE_TOOLS=1
 cargo test --workspace
+
+step "captures: parallel tests asserting exact counts beside a hammering one, 20 runs"
+for run in $(seq 1 20); do
+    cargo test -q -p meterbox-tests --test capture >/dev/null || {
+        echo "the capture tests failed in run $run" >&2
+        exit 1
+    }
+done
 
 step "tests (release)"
 cargo test --workspace --release --exclude meterbox-ui-tests

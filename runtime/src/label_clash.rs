@@ -38,6 +38,7 @@ pub(crate) fn resolve(labels: &mut [Label], layer: impl Fn(usize) -> u8) -> bool
 }
 
 /// [`resolve`] for labels that are not kept for the program's life (read from a store).
+#[cfg(feature = "redis")]
 pub(crate) fn resolve_owned(labels: &mut [(String, String)], layer: impl Fn(usize) -> u8) -> bool {
     let mut keys: Vec<String> = labels.iter().map(|(k, _)| k.clone()).collect();
     let renamed = resolve_names(&mut keys, layer);

@@ -43,6 +43,7 @@ extern crate self as meterbox;
 /// optimiser removes), and the macros register nothing.
 const ENABLED: bool = !cfg!(feature = "disabled");
 
+mod capture;
 mod clock;
 mod dump;
 mod dynamic;
@@ -61,6 +62,7 @@ mod serve;
 mod snapshot;
 mod surface;
 
+pub use capture::Capture;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};

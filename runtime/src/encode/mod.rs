@@ -2,7 +2,7 @@
 //! where the text goes.
 
 mod json;
-mod layout;
+pub(crate) mod layout;
 mod openmetrics;
 mod prometheus;
 mod snapshot_text;

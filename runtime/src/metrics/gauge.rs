@@ -40,6 +40,9 @@ impl Gauge {
     pub fn set(&self, value: f64) {
         if crate::ENABLED {
             self.bits.store(value.to_bits(), Ordering::Relaxed);
+            if crate::capture::RECORDING {
+                crate::capture::gauge_set(self, value);
+            }
         }
     }
 
@@ -48,6 +51,9 @@ impl Gauge {
     pub fn add(&self, delta: f64) {
         if crate::ENABLED {
             super::add_f64(&self.bits, delta);
+            if crate::capture::RECORDING {
+                crate::capture::gauge_add(self, delta);
+            }
         }
     }
 

@@ -201,7 +201,11 @@ impl Histogram {
         }
         // The sum first: the value is then not needed after the bucket search's call.
         super::add_f64(&self.sum_bits, value);
-        self.bucket(value).fetch_add(1, Ordering::Relaxed);
+        let bucket = self.bucket(value);
+        bucket.fetch_add(1, Ordering::Relaxed);
+        if crate::capture::RECORDING {
+            crate::capture::histogram(self, self.index_of(bucket), value);
+        }
     }
 
     /// Records a duration given in nanoseconds, with integer arithmetic only; the value is
@@ -211,8 +215,20 @@ impl Histogram {
         if !crate::ENABLED {
             return;
         }
-        self.bucket_ns(nanos).fetch_add(1, Ordering::Relaxed);
+        let bucket = self.bucket_ns(nanos);
+        bucket.fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
+        if crate::capture::RECORDING {
+            #[allow(clippy::cast_precision_loss)] // as the exported sum is computed
+            let seconds = nanos as f64 * 1e-9;
+            crate::capture::histogram(self, self.index_of(bucket), seconds);
+        }
+    }
+
+    /// The position of one of this histogram's buckets.
+    fn index_of(&self, bucket: &AtomicU64) -> usize {
+        let start = self.buckets.as_ptr() as usize;
+        (core::ptr::from_ref(bucket) as usize - start) / core::mem::size_of::<AtomicU64>()
     }
 
     /// The bucket of `value`: the first bound at or above it, the `+Inf` bucket past them

@@ -78,6 +78,9 @@ impl ShardedCounter {
             return;
         }
         self.shards[shard()].0.fetch_add(n, Ordering::Relaxed);
+        if crate::capture::RECORDING {
+            crate::capture::sharded(self, n);
+        }
     }
 
     /// The total: the sum of every cell (wrapping, as a `Counter` does).

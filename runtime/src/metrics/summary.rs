@@ -207,6 +207,9 @@ impl Summary {
         }
         self.count.fetch_add(1, Ordering::Relaxed);
         super::add_f64(&self.sum_bits, value);
+        if crate::capture::RECORDING {
+            crate::capture::summary(self, value);
+        }
         let epoch = self.epoch();
         let window = self.window();
         let slice = &window.slices[usize::try_from(epoch % self.slices as u64).unwrap_or(0)];
