@@ -1,11 +1,13 @@
 //! Writing every metric once when the program ends: when a guard is dropped at the end of
 //! `main`, and (with the default `signals` feature, on Unix) on SIGINT or SIGTERM.
+//!
+//! A signal never takes shutdown over from an application that handles it: see `signals`.
 
 use std::fs::File;
 use std::io::{self, Write as _};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::encode::{render, Format};
 
@@ -19,16 +21,43 @@ enum Target {
 struct Dump {
     target: Target,
     format: Format,
+    /// The final dump was written (or the guard disarmed): nothing more to write.
     done: AtomicBool,
+    /// One write at a time: a signal's dump and the guard's may overlap.
+    writing: Mutex<()>,
 }
 
 impl Dump {
-    /// Writes the dump unless it was written already; reports failure on stderr, since at
-    /// exit there is nobody left to return an error to.
+    /// The final dump, when the guard drops or a signal ends a program that has no handler
+    /// of its own; written once.
     fn run(&self) {
+        if self.done.load(Ordering::Acquire) {
+            return;
+        }
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         if self.done.swap(true, Ordering::AcqRel) {
             return;
         }
+        self.write_reporting();
+    }
+
+    /// At a signal the application handles itself: a file gets the values so far (replaced
+    /// by the final dump when the guard drops, after the application's own shutdown), in
+    /// case the process never gets there; stderr waits for the final dump, to show one table.
+    #[cfg_attr(not(all(feature = "signals", unix)), allow(dead_code))]
+    fn provisional(&self) {
+        if matches!(self.target, Target::Stderr) || self.done.load(Ordering::Acquire) {
+            return;
+        }
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        if !self.done.load(Ordering::Acquire) {
+            self.write_reporting();
+        }
+    }
+
+    /// Writes the dump; reports failure on stderr, since at exit there is nobody left to
+    /// return an error to.
+    fn write_reporting(&self) {
         if let Err(err) = self.write() {
             match &self.target {
                 Target::File(path) => eprintln!(
@@ -44,13 +73,33 @@ impl Dump {
         let text = render(self.format);
         match &self.target {
             Target::Stderr => io::stderr().lock().write_all(text.as_bytes()),
-            Target::File(path) => {
-                let mut file = File::create(path)?;
-                file.write_all(text.as_bytes())?;
-                file.sync_all()
-            }
+            Target::File(path) => replace(path, text.as_bytes()),
         }
     }
+}
+
+/// Replaces the file at `path` with `bytes` all at once: written to a temporary file beside
+/// it, synced, then renamed over it, so that a process ending mid-write leaves the previous
+/// file whole rather than a truncated one.
+fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let temporary = PathBuf::from(temporary);
+    let written = (|| {
+        let mut file = File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Writes the dump when dropped, or at SIGINT/SIGTERM, whichever comes first, exactly once.
@@ -69,6 +118,7 @@ impl DumpGuard {
             target,
             format,
             done: AtomicBool::new(false),
+            writing: Mutex::new(()),
         });
         signals::watch(&dump);
         Self { dump }
@@ -104,52 +154,7 @@ pub fn dump_at_exit_to(path: impl Into<PathBuf>, format: Format) -> DumpGuard {
 }
 
 #[cfg(all(feature = "signals", unix))]
-mod signals {
-    use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
-
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    use signal_hook::iterator::Signals;
-
-    use super::Dump;
-
-    static WATCHED: Mutex<Vec<Weak<Dump>>> = Mutex::new(Vec::new());
-
-    /// Registers `dump` to be written at SIGINT/SIGTERM, starting the watcher thread once.
-    pub(super) fn watch(dump: &Arc<Dump>) {
-        static STARTED: OnceLock<()> = OnceLock::new();
-        {
-            let mut watched = WATCHED.lock().unwrap_or_else(PoisonError::into_inner);
-            watched.retain(|w| w.strong_count() > 0);
-            watched.push(Arc::downgrade(dump));
-        }
-        STARTED.get_or_init(|| match Signals::new([SIGINT, SIGTERM]) {
-            Ok(mut signals) => {
-                let spawned = std::thread::Builder::new()
-                    .name("meterbox-dump-signals".into())
-                    .spawn(move || {
-                        if let Some(signal) = signals.forever().next() {
-                            let watched: Vec<_> = WATCHED
-                                .lock()
-                                .unwrap_or_else(PoisonError::into_inner)
-                                .iter()
-                                .filter_map(Weak::upgrade)
-                                .collect();
-                            for dump in watched {
-                                dump.run();
-                            }
-                            // Then end the process as the signal would have.
-                            let _ = signal_hook::low_level::emulate_default_handler(signal);
-                            std::process::exit(128 + signal);
-                        }
-                    });
-                if let Err(err) = spawned {
-                    eprintln!("meterbox: no dump at SIGINT/SIGTERM: {err}");
-                }
-            }
-            Err(err) => eprintln!("meterbox: no dump at SIGINT/SIGTERM: {err}"),
-        });
-    }
-}
+mod signals;
 
 #[cfg(not(all(feature = "signals", unix)))]
 mod signals {
