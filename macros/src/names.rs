@@ -4,19 +4,20 @@
 use proc_macro2::Span;
 use syn::{Error, LitStr, Result};
 
-/// `[a-zA-Z_:][a-zA-Z0-9_:]*`
+/// `[a-zA-Z_][a-zA-Z0-9_]*`: the data model also allows `:`, but keeps it for recording
+/// rules, and promtool warns of one in an exposition.
 pub fn check_metric_name(name: &str, span: Span) -> Result<()> {
     let mut chars = name.chars();
     let valid = chars
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':');
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         return Err(Error::new(
             span,
             format!(
-                "invalid metric name `{name}`: use ASCII letters, digits, `_` and `:`, \
-                 not starting with a digit"
+                "invalid metric name `{name}`: use ASCII letters, digits and `_`, \
+                 not starting with a digit (`:` is kept for recording rules)"
             ),
         ));
     }

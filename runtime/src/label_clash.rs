@@ -100,6 +100,27 @@ pub(crate) fn over_snapshot(snapshot: &mut Snapshot, outer: &[Label], add: bool)
     }
 }
 
+/// `snapshot` with no label name twice on a series (a snapshot built by hand may have that),
+/// borrowed when it has none.
+pub(crate) fn resolved(snapshot: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
+    let clean = snapshot.families.iter().all(|f| {
+        f.series.iter().all(|s| {
+            let mut probe = s.labels.clone();
+            !resolve(&mut probe, |_| 0)
+        })
+    });
+    if clean {
+        return std::borrow::Cow::Borrowed(snapshot);
+    }
+    let mut owned = snapshot.clone();
+    for family in &mut owned.families {
+        for series in &mut family.series {
+            resolve(&mut series.labels, |_| 0);
+        }
+    }
+    std::borrow::Cow::Owned(owned)
+}
+
 /// A renamed label name, made once per name.
 fn exported(name: &str) -> &'static str {
     static MADE: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);

@@ -12,9 +12,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// [`set_sanitize`], `Sanitize::Prometheus` unless changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Sanitize {
-    /// Every character outside ASCII letters, digits and `_` (and `:` in metric names)
-    /// becomes `_`, and a leading digit gets a `_` in front: `http.requests-2xx` →
-    /// `http_requests_2xx`.
+    /// Every character outside ASCII letters, digits and `_` becomes `_` (`:` too, which
+    /// Prometheus keeps for recording rules), and a leading digit gets a `_` in front:
+    /// `http.requests-2xx` → `http_requests_2xx`.
     #[default]
     Prometheus,
     /// Letters of any script, digits, `.`, `-`, `_` and `/` are kept, anything else becomes
@@ -74,11 +74,10 @@ enum What {
     LabelKey,
 }
 
-fn prometheus_char(c: char, first: bool, what: What) -> bool {
-    c.is_ascii_alphabetic()
-        || c == '_'
-        || (c == ':' && what == What::Name)
-        || (!first && c.is_ascii_digit())
+/// Colons are valid in names but reserved for recording rules (promtool warns of one in an
+/// exposition), so they are replaced too.
+fn prometheus_char(c: char, first: bool, _what: What) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || (!first && c.is_ascii_digit())
 }
 
 fn permissive_char(c: char) -> bool {
@@ -132,8 +131,8 @@ impl Sanitize {
         }
         if self == Sanitize::None {
             return Err(invalid(
-                "use ASCII letters, digits and `_` (and `:` in metric names), not starting \
-                 with a digit; or choose another `Sanitize` mode",
+                "use ASCII letters, digits and `_`, not starting with a digit; or choose \
+                 another `Sanitize` mode",
             ));
         }
         let mut out = String::with_capacity(text.len() + 1);
@@ -170,7 +169,7 @@ mod tests {
         let p = Sanitize::Prometheus;
         assert_eq!(p.name("http.requests-2xx").unwrap(), "http_requests_2xx");
         assert_eq!(p.name("2xx").unwrap(), "_2xx");
-        assert_eq!(p.name("job:rate5m").unwrap(), "job:rate5m");
+        assert_eq!(p.name("job:rate5m").unwrap(), "job_rate5m");
         assert_eq!(p.label_key("job:name").unwrap(), "job_name");
         assert_eq!(p.name("tâche").unwrap(), "t_che");
         assert!(matches!(p.name("ok_name").unwrap(), Cow::Borrowed(_)));

@@ -189,6 +189,29 @@ impl HistogramValue {
 }
 
 impl Snapshot {
+    /// This snapshot with `labels` added to every series, after the series' own labels: the
+    /// way scopes, global tags and grouping labels are added. A series label that one of
+    /// `labels` also names (as the text formats show names) is renamed `exported_<name>`, so
+    /// no series carries a name twice.
+    ///
+    /// ```
+    /// # use meterbox::{Series, Snapshot, Value, FamilySnapshot, Kind};
+    /// # let snapshot = Snapshot { time: std::time::SystemTime::now(), families: vec![FamilySnapshot {
+    /// #     name: "jobs_total", help: "Jobs.", unit: "", kind: Kind::Counter,
+    /// #     series: vec![Series { labels: vec![("job", "nightly")], value: Value::Counter(3) }] }] };
+    /// let pushed = snapshot.with_labels(&[("job", "importer")]);
+    /// assert_eq!(
+    ///     pushed.series("jobs_total", &[])[0].labels,
+    ///     [("exported_job", "nightly"), ("job", "importer")]
+    /// );
+    /// ```
+    #[must_use]
+    pub fn with_labels(&self, labels: &[(&'static str, &'static str)]) -> Snapshot {
+        let mut out = self.clone();
+        crate::label_clash::over_snapshot(&mut out, labels, true);
+        out
+    }
+
     /// The family called `name`.
     #[must_use]
     pub fn family(&self, name: &str) -> Option<&FamilySnapshot> {

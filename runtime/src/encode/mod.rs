@@ -16,7 +16,9 @@ use std::io;
 pub(crate) use json::to_json;
 pub(crate) use layout::{claims, layout};
 #[cfg(feature = "redis")]
-pub(crate) use text::{escape_help, escape_label_value, push_f64};
+pub(crate) use text::{
+    escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64,
+};
 
 use crate::snapshot::snapshot;
 
@@ -139,12 +141,14 @@ impl crate::Snapshot {
     #[must_use]
     pub fn render(&self, format: Format) -> String {
         let mut out = String::new();
+        // No series ever shows a label name twice, however the snapshot was made.
+        let snapshot = crate::label_clash::resolved(self);
         match format {
             Format::Prometheus | Format::OpenMetrics => {
-                snapshot_text::encode(self, format, &mut out);
+                snapshot_text::encode(&snapshot, format, &mut out);
             }
-            Format::Json => json::encode(self, &mut out),
-            Format::Table => table::encode(self, &mut out),
+            Format::Json => json::encode(&snapshot, &mut out),
+            Format::Table => table::encode(&snapshot, &mut out),
         }
         out
     }

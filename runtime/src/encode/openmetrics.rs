@@ -5,7 +5,7 @@
 //! and the exposition ends with `# EOF`. Sample lines are the same.
 
 use super::layout::Layout;
-use super::text::escape_help;
+use super::text::{escape_help, help_or_name};
 use super::values::push_values;
 
 /// Appends the whole registry in the OpenMetrics text format to `out`.
@@ -27,13 +27,13 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         out.push_str("# HELP ");
         out.push_str(name);
         out.push(' ');
-        escape_help(out, family.help, true);
+        escape_help(out, &help_or_name(family.help, name), true);
         out.push('\n');
         for series in &family.series {
-            push_values(out, family.kind, series);
+            push_values(out, family.kind, series, true);
         }
         for series in family.dynamic_series().iter() {
-            push_values(out, family.kind, series);
+            push_values(out, family.kind, series, true);
         }
     }
     out.push_str("# EOF\n");

@@ -1,7 +1,7 @@
 //! The Prometheus text exposition format, version 0.0.4.
 
 use super::layout::Layout;
-use super::text::escape_help;
+use super::text::{escape_help, help_or_name};
 use super::values::push_values;
 
 /// Appends the whole registry in the Prometheus text format to `out`.
@@ -10,17 +10,17 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         out.push_str("# HELP ");
         out.push_str(&family.exposed);
         out.push(' ');
-        escape_help(out, family.help, false);
+        escape_help(out, &help_or_name(family.help, &family.exposed), false);
         out.push_str("\n# TYPE ");
         out.push_str(&family.exposed);
         out.push(' ');
         out.push_str(family.kind.as_str());
         out.push('\n');
         for series in &family.series {
-            push_values(out, family.kind, series);
+            push_values(out, family.kind, series, false);
         }
         for series in family.dynamic_series().iter() {
-            push_values(out, family.kind, series);
+            push_values(out, family.kind, series, false);
         }
     }
 }

@@ -4,7 +4,9 @@
 //! The registry's own exposition (`render`) uses pre-rendered line prefixes instead; this
 //! one builds each line, as a snapshot's labels can be anything.
 
-use super::text::{escape_help, escape_label_value, push_f64, push_u64};
+use super::text::{
+    escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64, push_u64,
+};
 use super::Format;
 use crate::registry::Kind;
 use crate::sanitize::{exposition_key, exposition_name};
@@ -81,13 +83,13 @@ pub(crate) fn encode(snapshot: &Snapshot, format: Format, out: &mut String) {
             out.push_str("# HELP ");
             out.push_str(base);
             out.push(' ');
-            escape_help(out, family.help, true);
+            escape_help(out, &help_or_name(family.help, base), true);
             out.push('\n');
         } else {
             out.push_str("# HELP ");
             out.push_str(base);
             out.push(' ');
-            escape_help(out, family.help, false);
+            escape_help(out, &help_or_name(family.help, base), false);
             out.push('\n');
             line(out, "# TYPE ", base, family.kind.as_str());
         }
@@ -110,20 +112,23 @@ pub(crate) fn encode(snapshot: &Snapshot, format: Format, out: &mut String) {
                             Number::Count(cumulative),
                         );
                     }
-                    sample(
-                        out,
-                        &format!("{name}_sum"),
-                        labels,
-                        None,
-                        Number::Float(h.sum),
-                    );
-                    sample(
-                        out,
-                        &format!("{name}_count"),
-                        labels,
-                        None,
-                        Number::Count(cumulative),
-                    );
+                    let lowest = h.bounds.first().copied().unwrap_or(0.0);
+                    if !openmetrics || openmetrics_shows_sum(Some(lowest), h.sum) {
+                        sample(
+                            out,
+                            &format!("{name}_sum"),
+                            labels,
+                            None,
+                            Number::Float(h.sum),
+                        );
+                        sample(
+                            out,
+                            &format!("{name}_count"),
+                            labels,
+                            None,
+                            Number::Count(cumulative),
+                        );
+                    }
                 }
                 Value::Summary(s) => {
                     for (q, v) in &s.quantiles {
@@ -135,13 +140,15 @@ pub(crate) fn encode(snapshot: &Snapshot, format: Format, out: &mut String) {
                             Number::Float(*v),
                         );
                     }
-                    sample(
-                        out,
-                        &format!("{name}_sum"),
-                        labels,
-                        None,
-                        Number::Float(s.sum),
-                    );
+                    if !openmetrics || openmetrics_shows_sum(None, s.sum) {
+                        sample(
+                            out,
+                            &format!("{name}_sum"),
+                            labels,
+                            None,
+                            Number::Float(s.sum),
+                        );
+                    }
                     sample(
                         out,
                         &format!("{name}_count"),

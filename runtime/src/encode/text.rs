@@ -24,6 +24,24 @@ pub(crate) fn escape_help(out: &mut String, help: &str, quote: bool) {
     }
 }
 
+/// The HELP text to show: `help`, or when it is blank the family name in words, as the
+/// macros default to (linters warn of a family without help).
+pub(crate) fn help_or_name<'a>(help: &'a str, name: &str) -> std::borrow::Cow<'a, str> {
+    if help.trim().is_empty() {
+        std::borrow::Cow::Owned(name.replace('_', " "))
+    } else {
+        std::borrow::Cow::Borrowed(help)
+    }
+}
+
+/// Whether OpenMetrics may show a histogram's or summary's `_sum` (and a histogram's
+/// `_count`, which goes with it): the sum is a counter there, so never NaN or negative, and a
+/// histogram with a negative bucket bound has none. `lowest_bound` is `None` for a summary.
+/// The Prometheus format shows them always.
+pub(crate) fn openmetrics_shows_sum(lowest_bound: Option<f64>, sum: f64) -> bool {
+    sum >= 0.0 && lowest_bound.is_none_or(|b| b >= 0.0)
+}
+
 /// Writes a float the way both formats parse it: `NaN`, `+Inf`, `-Inf`, or the shortest
 /// form that reads back to the same value (`1.0`, `0.25`, `1e-6`).
 pub(crate) fn push_f64(out: &mut String, v: f64) {

@@ -1,7 +1,7 @@
 //! Reading a series' cells and writing its sample lines after the pre-rendered prefixes.
 
 use super::layout::SeriesLayout;
-use super::text::{push_f64, push_u64};
+use super::text::{openmetrics_shows_sum, push_f64, push_u64};
 use crate::metrics::WindowCounts;
 use crate::registry::{Cell, Kind};
 
@@ -74,8 +74,9 @@ pub(crate) fn summary_quantiles(series: &SeriesLayout) -> &'static [f64] {
     }
 }
 
-/// Writes the sample lines of one series.
-pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
+/// Writes the sample lines of one series; `openmetrics` leaves out the sums that format
+/// cannot show (see `openmetrics_shows_sum`).
+pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout, openmetrics: bool) {
     match kind {
         Kind::Counter => {
             out.push_str(&series.prefixes[0]);
@@ -96,13 +97,19 @@ pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
                 push_u64(out, cumulative);
                 out.push('\n');
             }
-            let n = series.prefixes.len();
-            out.push_str(&series.prefixes[n - 2]);
-            push_f64(out, sum);
-            out.push('\n');
-            out.push_str(&series.prefixes[n - 1]);
-            push_u64(out, cumulative);
-            out.push('\n');
+            let lowest = series.cells.first().and_then(|c| match c {
+                Cell::Histogram(h) => h.bounds().first().copied(),
+                _ => None,
+            });
+            if !openmetrics || openmetrics_shows_sum(Some(lowest.unwrap_or(0.0)), sum) {
+                let n = series.prefixes.len();
+                out.push_str(&series.prefixes[n - 2]);
+                push_f64(out, sum);
+                out.push('\n');
+                out.push_str(&series.prefixes[n - 1]);
+                push_u64(out, cumulative);
+                out.push('\n');
+            }
         }
         Kind::Summary => {
             let (window, count, sum) = summary(series);
@@ -113,9 +120,11 @@ pub(crate) fn push_values(out: &mut String, kind: Kind, series: &SeriesLayout) {
                 push_f64(out, window.quantile(q).unwrap_or(f64::NAN));
                 out.push('\n');
             }
-            out.push_str(&series.prefixes[n - 2]);
-            push_f64(out, sum);
-            out.push('\n');
+            if !openmetrics || openmetrics_shows_sum(None, sum) {
+                out.push_str(&series.prefixes[n - 2]);
+                push_f64(out, sum);
+                out.push('\n');
+            }
             out.push_str(&series.prefixes[n - 1]);
             push_u64(out, count);
             out.push('\n');

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::keys::{kind_of, parse, Ext};
-use crate::encode::{claims, escape_help, escape_label_value, push_f64};
+use crate::encode::{
+    claims, escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64,
+};
 use crate::label_clash;
 use crate::registry::Kind;
 use crate::sanitize::{exposition_key, exposition_name};
@@ -246,14 +248,7 @@ impl Namespace {
                 out.push('\n');
             }
             meta(&mut out, "# HELP ");
-            // Without a stored description, the name in words, as the macros default to:
-            // linters warn of a family without help.
-            let help = if family.help.trim().is_empty() {
-                name.replace('_', " ")
-            } else {
-                family.help.clone()
-            };
-            escape_help(&mut out, &help, openmetrics);
+            escape_help(&mut out, &help_or_name(&family.help, name), openmetrics);
             out.push('\n');
             if !openmetrics {
                 meta(&mut out, "# TYPE ");
@@ -265,7 +260,7 @@ impl Namespace {
                 _ => name.clone(),
             };
             for series in family.series.values() {
-                write_series(&mut out, &sample_name, name, kind, series);
+                write_series(&mut out, &sample_name, name, kind, series, openmetrics);
             }
         }
         if openmetrics {
@@ -327,10 +322,26 @@ fn push_value(out: &mut String, value: f64) {
     }
 }
 
-fn write_series(out: &mut String, sample_name: &str, name: &str, kind: Kind, series: &Stored) {
+/// Writes one stored series. The store is written by many processes and anyone with access
+/// to Redis, so what OpenMetrics cannot carry (a negative or NaN counter, a sum it forbids) is
+/// left out of that format rather than making the whole page unreadable.
+fn write_series(
+    out: &mut String,
+    sample_name: &str,
+    name: &str,
+    kind: Kind,
+    series: &Stored,
+    openmetrics: bool,
+) {
     let labels = &series.labels;
+    let counter_like = |v: f64| !openmetrics || v >= 0.0;
     match kind {
-        Kind::Counter | Kind::Gauge => {
+        Kind::Counter => {
+            if let Some(value) = series.value.filter(|v| counter_like(*v)) {
+                sample(out, sample_name, labels, None, value);
+            }
+        }
+        Kind::Gauge => {
             if let Some(value) = series.value {
                 sample(out, sample_name, labels, None, value);
             }
@@ -338,46 +349,49 @@ fn write_series(out: &mut String, sample_name: &str, name: &str, kind: Kind, ser
         Kind::Histogram => {
             let mut buckets = series.buckets.clone();
             buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
-            let count = series
-                .count
-                .or_else(|| buckets.last().map(|b| b.1))
-                .unwrap_or(0.0);
-            if !buckets.last().is_some_and(|b| b.0.is_infinite()) {
-                buckets.push((f64::INFINITY, count));
+            // One bound stored twice (as `1` and `1.0`) is one bucket.
+            buckets.dedup_by(|a, b| a.0.total_cmp(&b.0).is_eq());
+            // Counts are cumulative: a bucket never holds fewer than the one below it.
+            let mut floor = 0.0f64;
+            for bucket in &mut buckets {
+                bucket.1 = bucket.1.max(floor);
+                floor = bucket.1;
             }
+            let count = match buckets.last() {
+                Some(&(le, n)) if le.is_infinite() => n,
+                _ => {
+                    let count = series.count.unwrap_or(floor).max(floor);
+                    buckets.push((f64::INFINITY, count));
+                    count
+                }
+            };
             let bucket = format!("{name}_bucket");
-            for (le, n) in buckets {
-                sample(out, &bucket, labels, Some(("le", le)), n);
+            for (le, n) in &buckets {
+                sample(out, &bucket, labels, Some(("le", *le)), *n);
             }
-            sample(
-                out,
-                &format!("{name}_sum"),
-                labels,
-                None,
-                series.sum.unwrap_or(0.0),
-            );
-            sample(out, &format!("{name}_count"), labels, None, count);
+            let sum = series.sum.unwrap_or(0.0);
+            let lowest = buckets.first().map_or(0.0, |b| b.0);
+            if !openmetrics || openmetrics_shows_sum(Some(lowest), sum) {
+                sample(out, &format!("{name}_sum"), labels, None, sum);
+                sample(out, &format!("{name}_count"), labels, None, count);
+            }
         }
         Kind::Summary => {
             let mut quantiles = series.quantiles.clone();
             quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
             for (q, v) in quantiles {
-                sample(out, name, labels, Some(("quantile", q)), v);
+                if counter_like(v) || v.is_nan() {
+                    sample(out, name, labels, Some(("quantile", q)), v);
+                }
             }
-            sample(
-                out,
-                &format!("{name}_sum"),
-                labels,
-                None,
-                series.sum.unwrap_or(0.0),
-            );
-            sample(
-                out,
-                &format!("{name}_count"),
-                labels,
-                None,
-                series.count.unwrap_or(0.0),
-            );
+            let sum = series.sum.unwrap_or(0.0);
+            if !openmetrics || openmetrics_shows_sum(None, sum) {
+                sample(out, &format!("{name}_sum"), labels, None, sum);
+            }
+            let count = series.count.unwrap_or(0.0);
+            if counter_like(count) {
+                sample(out, &format!("{name}_count"), labels, None, count);
+            }
         }
     }
 }

@@ -58,9 +58,7 @@ pub(crate) fn resolve(
 /// `snapshot` with `tags` added to every series; a series label that a tag also names is
 /// renamed `exported_<name>` (see `label_clash`).
 pub(crate) fn apply(snapshot: &Snapshot, tags: &[(&'static str, &'static str)]) -> Snapshot {
-    let mut tagged = snapshot.clone();
-    crate::label_clash::over_snapshot(&mut tagged, tags, true);
-    tagged
+    snapshot.with_labels(tags)
 }
 
 #[cfg(test)]
