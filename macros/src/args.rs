@@ -86,16 +86,7 @@ impl Args {
                 if self.name.is_some() {
                     return Err(duplicate());
                 }
-                let lit: LitStr = meta.value()?.parse()?;
-                names::check_metric_name(&lit.value(), lit.span())?;
-                if attr == Attr::Timed && lit.value().ends_with("_total") {
-                    return Err(syn::Error::new(
-                        lit.span(),
-                        "`_total` names a counter; #[timed] exports a histogram: \
-                         use a name such as `work_duration_seconds`",
-                    ));
-                }
-                self.name = Some(lit);
+                self.name = Some(name(attr, meta.value()?.parse()?)?);
             }
             "help" => {
                 if self.help.is_some() {
@@ -148,8 +139,7 @@ impl Args {
                 if self.buckets.is_some() {
                     return Err(duplicate());
                 }
-                let array: ExprArray = meta.value()?.parse()?;
-                self.buckets = Some(buckets(&array)?);
+                self.buckets = Some(buckets(&meta.value()?.parse()?)?);
             }
             "sharded" => {
                 if self.sharded {
@@ -209,7 +199,33 @@ fn number(expr: &Expr) -> Option<f64> {
 }
 
 /// Bucket bounds: number literals, strictly increasing, at most the histogram's capacity.
-fn buckets(array: &ExprArray) -> Result<Vec<f64>> {
+/// The `name` option: a valid metric name, and no `_total` on what is not a counter.
+fn name(attr: Attr, lit: LitStr) -> Result<LitStr> {
+    names::check_metric_name(&lit.value(), lit.span())?;
+    if attr == Attr::Timed && lit.value().ends_with("_total") {
+        return Err(syn::Error::new(
+            lit.span(),
+            "`_total` names a counter; #[timed] exports a histogram: \
+             use a name such as `work_duration_seconds`",
+        ));
+    }
+    Ok(lit)
+}
+
+/// The `buckets` option: the bounds written out, checked here.
+fn buckets(value: &Expr) -> Result<Vec<f64>> {
+    let Expr::Array(array) = value else {
+        return Err(syn::Error::new_spanned(
+            value,
+            "`buckets` takes the bounds written out, such as \
+             `buckets = [0.001, 0.01, 0.1]`: they are checked when the function \
+             compiles, and the value of a constant is not visible to the attribute",
+        ));
+    };
+    bucket_bounds(array)
+}
+
+fn bucket_bounds(array: &ExprArray) -> Result<Vec<f64>> {
     const MAX: usize = 40;
     if array.elems.is_empty() {
         return Err(syn::Error::new_spanned(

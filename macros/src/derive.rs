@@ -266,3 +266,44 @@ pub fn label_value(input: DeriveInput) -> Result<TokenStream> {
 pub fn label_set(input: DeriveInput) -> Result<TokenStream> {
     Ok(LabelStruct::parse(input)?.expand())
 }
+
+/// Where the runtime is for a derive that failed, as far as its `#[label(crate = …)]` says.
+fn placeholder_crate(input: &DeriveInput) -> TokenStream {
+    LabelAttr::parse(&input.attrs, true).map_or_else(|_| quote!(::meterbox), |attr| attr.krate())
+}
+
+/// `LabelValue` for a type whose derive failed, so that its uses raise no second error.
+pub fn label_value_placeholder(input: &DeriveInput) -> TokenStream {
+    let krate = placeholder_crate(input);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::LabelValue for #ident #ty_generics #where_clause {
+            fn as_label(&self) -> #krate::Label<'_> {
+                ::core::unreachable!()
+            }
+        }
+    }
+}
+
+/// `LabelSet` for a type whose derive failed, so that its uses raise no second error.
+pub fn label_set_placeholder(input: &DeriveInput) -> TokenStream {
+    let krate = placeholder_crate(input);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        impl #impl_generics #krate::LabelSet for #ident #ty_generics #where_clause {
+            const NAMES: &'static [&'static str] = &[];
+            const CARDINALITY: ::core::option::Option<usize> = ::core::option::Option::None;
+            fn index(&self) -> usize {
+                ::core::unreachable!()
+            }
+            fn values_at(_: usize, _: &mut ::std::vec::Vec<&'static str>) {
+                ::core::unreachable!()
+            }
+            fn with_values<R>(&self, _: impl ::core::ops::FnOnce(&[&str]) -> R) -> R {
+                ::core::unreachable!()
+            }
+        }
+    }
+}

@@ -135,8 +135,10 @@ fn expand_fn(inst: &Instrument, item: FnItem, label: &str, on_impl: bool) -> Res
         return Err(Error::new(
             item.sig.ident.span(),
             format!(
-                "#[{}] needs a function body; put it on the implementations of this method, \
-                 or give the method a default body",
+                "#[{}] needs a function body. In a trait, put it on the implementations of \
+                 this method, or give the method a default body; a function declared in an \
+                 `extern` block is defined elsewhere, so instrument a Rust function that \
+                 calls it",
                 inst.attr_name()
             ),
         ));
@@ -211,4 +213,49 @@ impl Unraw for syn::Ident {
         let s = self.to_string();
         s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
     }
+}
+
+/// The item as written, for builds with instrumentation compiled out, except that each body
+/// first names its computed label expressions in a closure that is never called: an argument
+/// used only in a label is then still used, and the expressions are still type-checked, at
+/// no cost.
+pub fn keep_label_uses(input: &TokenStream, computed: &[(syn::Ident, syn::Expr)]) -> TokenStream {
+    if computed.is_empty() {
+        return input.clone();
+    }
+    let exprs: Vec<&syn::Expr> = computed.iter().map(|(_, e)| e).collect();
+    let uses = quote! { let _ = || { let _ = (#(&(#exprs),)*); }; };
+    if let Ok(mut item) = syn::parse2::<FnItem>(input.clone()) {
+        if let Some(body) = &item.body {
+            item.body = Some(with_leading(body, &uses));
+        }
+        let FnItem {
+            attrs,
+            vis,
+            defaultness,
+            sig,
+            body,
+        } = item;
+        return quote! { #(#attrs)* #vis #defaultness #sig #body };
+    }
+    input.clone()
+}
+
+/// `body` with `stmt` first, after any inner attributes.
+fn with_leading(body: &Group, stmt: &TokenStream) -> Group {
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    // `#![…]` is three tokens: `#`, `!`, and the bracketed group.
+    let mut split = 0;
+    while matches!(tokens.get(split), Some(TokenTree::Punct(p)) if p.as_char() == '#')
+        && matches!(tokens.get(split + 1), Some(TokenTree::Punct(p)) if p.as_char() == '!')
+    {
+        split += 3;
+    }
+    let split = split.min(tokens.len());
+    let mut stream: TokenStream = tokens[..split].iter().cloned().collect();
+    stream.extend(stmt.clone());
+    stream.extend(tokens[split..].iter().cloned());
+    let mut group = Group::new(Delimiter::Brace, stream);
+    group.set_span(body.span());
+    group
 }

@@ -23,7 +23,7 @@ pub fn metric(args: TokenStream, input: TokenStream) -> TokenStream {
     let input2: proc_macro2::TokenStream = input.into();
     match metric::expand(args.into(), input2.clone()) {
         // Compiled out, nothing refers to the static but the user's own code.
-        Ok(out) => emit(out, &quote::quote!(#[allow(dead_code)] #input2)),
+        Ok(out) => emit(out, &|| quote::quote!(#[allow(dead_code)] #input2)),
         Err(err) => with_error(err, &input2),
     }
 }
@@ -102,32 +102,48 @@ fn instrumented_repeats(input: &proc_macro2::TokenStream) -> syn::Result<()> {
 /// or `#[label(rename = "…")]`. See `meterbox::LabelValue`.
 #[proc_macro_derive(LabelValue, attributes(label))]
 pub fn derive_label_value(input: TokenStream) -> TokenStream {
-    derive(input, derive::label_value)
+    derive(input, derive::label_value, derive::label_value_placeholder)
 }
 
 /// Makes a struct of label values a label set keyed by its field names (or
 /// `#[label(rename = "…")]`). See `meterbox::LabelSet`.
 #[proc_macro_derive(LabelSet, attributes(label))]
 pub fn derive_label_set(input: TokenStream) -> TokenStream {
-    derive(input, derive::label_set)
+    derive(input, derive::label_set, derive::label_set_placeholder)
 }
 
 fn derive(
     input: TokenStream,
     expand: fn(syn::DeriveInput) -> syn::Result<proc_macro2::TokenStream>,
+    fallback: fn(&syn::DeriveInput) -> proc_macro2::TokenStream,
 ) -> TokenStream {
-    syn::parse::<syn::DeriveInput>(input)
-        .and_then(expand)
-        .unwrap_or_else(syn::Error::into_compile_error)
-        .into()
+    let input = match syn::parse::<syn::DeriveInput>(input) {
+        Ok(input) => input,
+        Err(err) => return err.into_compile_error().into(),
+    };
+    match expand(input.clone()) {
+        Ok(out) => out.into(),
+        // The error, and a placeholder impl so that every use of the type does not add an
+        // error of its own about the missing trait: the user sees the one that matters.
+        Err(err) => {
+            let err = err.into_compile_error();
+            let placeholder = fallback(&input);
+            quote::quote!(#err #placeholder).into()
+        }
+    }
 }
 
 fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
     let input: proc_macro2::TokenStream = input.into();
-    let result = Args::parse(attr, args.into())
-        .and_then(|args| function::expand(&Instrument::new(attr, args), input.clone()));
+    let result = Args::parse(attr, args.into()).and_then(|args| {
+        let inst = Instrument::new(attr, args);
+        let expanded = function::expand(&inst, input.clone())?;
+        Ok((expanded, inst))
+    });
     match result {
-        Ok(out) => emit(out, &input),
+        Ok((out, inst)) => emit(out, &|| {
+            function::keep_label_uses(&input, &inst.args.computed)
+        }),
         Err(err) => with_error(err, &input),
     }
 }
@@ -135,13 +151,19 @@ fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream 
 /// What a checked attribute expands to: its expansion, or under the `disabled` feature the
 /// item as written (the expansion having been built, every argument is checked either way).
 #[cfg(not(feature = "disabled"))]
-fn emit(expanded: proc_macro2::TokenStream, _item: &proc_macro2::TokenStream) -> TokenStream {
+fn emit(
+    expanded: proc_macro2::TokenStream,
+    _item: &dyn Fn() -> proc_macro2::TokenStream,
+) -> TokenStream {
     expanded.into()
 }
 
 #[cfg(feature = "disabled")]
-fn emit(_expanded: proc_macro2::TokenStream, item: &proc_macro2::TokenStream) -> TokenStream {
-    item.clone().into()
+fn emit(
+    _expanded: proc_macro2::TokenStream,
+    item: &dyn Fn() -> proc_macro2::TokenStream,
+) -> TokenStream {
+    item().into()
 }
 
 /// The error, and the item unchanged so that nothing else fails because of it: the user

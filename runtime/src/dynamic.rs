@@ -256,6 +256,8 @@ impl<M: Member> DynamicFamily<M> {
     }
 }
 
+crate::metrics::member::collect_by_keys!([M: Member] DynamicFamily<M>);
+
 impl<M: Member> Keyed for DynamicFamily<M> {
     type Child = M;
     fn prototype(&self) -> &M {

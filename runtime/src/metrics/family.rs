@@ -103,6 +103,8 @@ impl<M: Member, const N: usize> Family<M, N> {
     }
 }
 
+crate::metrics::member::collect_by_keys!([M: Member, const N: usize] Family<M, N>);
+
 impl<M: Member, const N: usize> Keyed for Family<M, N> {
     type Child = M;
     fn prototype(&self) -> &M {

@@ -6,12 +6,7 @@ use super::{Counter, Gauge, Histogram, Meter, Summary};
 use crate::registry::{Cell, Collect, Kind};
 
 /// What the families share: children of one type, each under a set of label values. Their
-/// `Collect` follows from it.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a meterbox metric type",
-    label = "a metric static is a Counter, Gauge, Histogram, Summary, Meter, CallbackGauge or a family of them",
-    note = "any type that implements `meterbox::Collect` can be registered"
-)]
+/// `Collect` follows from it, through `collect_by_keys!`.
 pub(crate) trait Keyed: Sync + 'static {
     /// The children's type.
     type Child: Member;
@@ -42,33 +37,59 @@ impl Exposure {
     }
 }
 
-impl<T: Keyed> Collect for T {
-    fn kind(&self) -> Kind {
-        self.prototype().kind()
-    }
+/// `Collect` for a family, from its `Keyed`: one impl per family type rather than a blanket
+/// one, so that a type that is no metric is reported against `Collect` alone, never against
+/// this internal trait.
+macro_rules! collect_by_keys {
+    ([$($generics:tt)*] $family:ty) => {
+        impl<$($generics)*> $crate::registry::Collect for $family {
+            fn kind(&self) -> $crate::registry::Kind {
+                $crate::metrics::member::Keyed::prototype(self).kind()
+            }
 
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        let extra = self.prototype().extra_label_names();
-        joined_names(self.keys(), extra, &self.exposure().names)
-    }
+            fn extra_label_names(&'static self) -> &'static [&'static str] {
+                $crate::metrics::member::keyed_label_names(self)
+            }
 
-    fn is_dynamic(&self) -> bool {
-        true
-    }
+            fn is_dynamic(&self) -> bool {
+                true
+            }
 
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        let mut joined = Vec::new();
-        self.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
-    }
+            fn cells(
+                &'static self,
+                visit: &mut dyn FnMut(&[&'static str], $crate::registry::Cell),
+            ) {
+                $crate::metrics::member::keyed_cells(self, visit);
+            }
 
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        Some(self.dropped())
-    }
+            fn dropped_label_sets(&'static self) -> Option<&'static $crate::metrics::Counter> {
+                Some($crate::metrics::member::Keyed::dropped(self))
+            }
 
-    fn companion(&'static self) -> Option<&'static dyn Collect> {
-        self.prototype().companion()?;
-        Some(self.exposure().companion.attach(self))
-    }
+            fn companion(&'static self) -> Option<&'static dyn $crate::registry::Collect> {
+                $crate::metrics::member::keyed_companion(self)
+            }
+        }
+    };
+}
+pub(crate) use collect_by_keys;
+
+pub(crate) fn keyed_label_names<T: Keyed>(family: &'static T) -> &'static [&'static str] {
+    let extra = family.prototype().extra_label_names();
+    joined_names(family.keys(), extra, &family.exposure().names)
+}
+
+pub(crate) fn keyed_cells<T: Keyed>(
+    family: &'static T,
+    visit: &mut dyn FnMut(&[&'static str], Cell),
+) {
+    let mut joined = Vec::new();
+    family.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
+}
+
+pub(crate) fn keyed_companion<T: Keyed>(family: &'static T) -> Option<&'static dyn Collect> {
+    family.prototype().companion()?;
+    Some(family.exposure().companion.attach(family))
 }
 
 impl<T: Keyed> Companions for T {
@@ -98,6 +119,10 @@ impl<T: Keyed> Companions for T {
 }
 
 /// A metric type that can be a family's child.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a family's child",
+    label = "a family's children are Counter, Gauge, Histogram, Summary, Meter or ShardedCounter"
+)]
 pub trait Member: Collect + Sized + Send + Sync + 'static {
     /// A fresh value at zero with default settings, for `Family::new`.
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use

@@ -114,6 +114,8 @@ impl<M: Member, L: LabelSet> Default for TypedFamily<M, L> {
     }
 }
 
+crate::metrics::member::collect_by_keys!([M: Member, L: LabelSet + 'static] TypedFamily<M, L>);
+
 impl<M: Member, L: LabelSet + 'static> Keyed for TypedFamily<M, L> {
     type Child = M;
     fn prototype(&self) -> &M {
