@@ -64,6 +64,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
         .map(|(_, u)| u.clone())
         .unwrap_or_default();
     let name = names::with_unit(&name, &unit);
+    let span = args.name.as_ref().map_or(ident.span(), syn::LitStr::span);
+    check_reserved_name(&name, &item.ty, span)?;
     let help = args
         .help
         .as_ref()
@@ -150,4 +152,57 @@ fn type_mentions(ty: &syn::Type, ident: &str) -> bool {
         })
     }
     tokens_mention(quote!(#ty), ident)
+}
+
+/// The type a static's tokens name, as the exposition formats call it; `None` for a type the
+/// attribute cannot read (a user's own `Collect`).
+fn kind_of(ty: &syn::Type) -> Option<&'static str> {
+    // Checked most specific first: `CallbackGauge` mentions no `Gauge` token, but a family of
+    // histograms mentions `Family` and `Histogram`.
+    [
+        ("Histogram", "histogram"),
+        ("Summary", "summary"),
+        ("CallbackGauge", "gauge"),
+        ("Gauge", "gauge"),
+        ("ShardedCounter", "counter"),
+        ("Counter", "counter"),
+        ("Meter", "counter"),
+    ]
+    .into_iter()
+    .find(|(token, _)| type_mentions(ty, token))
+    .map(|(_, kind)| kind)
+}
+
+/// Names the instrumented functions' families and the runtime itself use, with their types:
+/// a static of another type under one of them is known to conflict already.
+fn check_reserved_name(name: &str, ty: &syn::Type, span: proc_macro2::Span) -> Result<()> {
+    const BUILT_IN: [(&str, &str, &str); 5] = [
+        ("function_calls", "counter", "#[counted]"),
+        ("function_duration_seconds", "histogram", "#[timed]"),
+        ("function_calls_in_flight", "gauge", "#[in_flight]"),
+        ("function_throughput", "counter", "#[metered]"),
+        ("function_throughput_rate", "gauge", "#[metered]"),
+    ];
+    if name.starts_with("meterbox_") {
+        return Err(Error::new(
+            span,
+            format!("`{name}`: names starting with `meterbox_` are the runtime's own metrics"),
+        ));
+    }
+    let Some(kind) = kind_of(ty) else {
+        return Ok(());
+    };
+    let base = name.strip_suffix("_total").unwrap_or(name);
+    for (built_in, its_kind, attr) in BUILT_IN {
+        if base == built_in && kind != its_kind {
+            return Err(Error::new(
+                span,
+                format!(
+                    "`{name}` is the {its_kind} that {attr} records into; a {kind} cannot \
+                     share its name: choose another"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
