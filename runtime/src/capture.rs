@@ -148,7 +148,7 @@ pub(crate) fn summary(metric: &Summary, value: f64) {
 ///     Ok(items)
 /// }
 ///
-/// # if cfg!(debug_assertions) {
+/// # if Capture::available() {
 /// let cap = Capture::start();
 /// checkout(1).unwrap();
 /// let snap = cap.snapshot();
@@ -174,6 +174,13 @@ pub struct Capture {
 }
 
 impl Capture {
+    /// Whether this build records for captures: with debug assertions (as `cargo test`
+    /// builds) or the cargo feature `capture`. Where it is `false`, [`Capture::start`] panics.
+    #[must_use]
+    pub const fn available() -> bool {
+        RECORDING
+    }
+
     /// Starts capturing what this thread records.
     ///
     /// # Panics
