@@ -85,6 +85,14 @@ static MERGED_ONE: Counter = Counter::new();
 #[metric(name = "merged_total", help = "Merged.")]
 static MERGED_TWO: Counter = Counter::new();
 
+/// Sizes by route, in two families of one name with other buckets.
+#[metric(name = "route_sizes", help = "Sizes.")]
+static ROUTE_SIZES_A: Family<Histogram, 1> =
+    Family::with_prototype(["route"], Histogram::new(&[1.0, 2.0]));
+#[metric(name = "route_sizes", help = "Sizes.")]
+static ROUTE_SIZES_B: Family<Histogram, 1> =
+    Family::with_prototype(["route"], Histogram::new(&[10.0]));
+
 /// Users, to reach the overflow series' own label value.
 #[metric]
 static USERS_TOTAL: Family<Counter, 1> = Family::new(["user"]);
@@ -252,4 +260,27 @@ fn identical_series_are_summed_never_emitted_twice() {
     assert_eq!(text.matches("\nmerged_total ").count(), 1);
     let s = meterbox::snapshot();
     assert_eq!(s.counter("merged_total", &[]), Some(3));
+}
+
+#[test]
+fn children_of_one_labels_with_other_buckets_are_both_kept() {
+    ROUTE_SIZES_A.with(["/cart"]).observe(1.5);
+    ROUTE_SIZES_B.with(["/cart"]).observe(5.0);
+    ROUTE_SIZES_B.with(["/cart"]).observe(50.0);
+    let s = snapshot();
+    let series = s.series("route_sizes", &[("route", "/cart")]);
+    assert_eq!(series.len(), 2, "{series:?}");
+    let counts: Vec<(Option<&str>, u64)> = series
+        .iter()
+        .map(|s| match &s.value {
+            meterbox::Value::Histogram(h) => (s.label("meterbox_layout"), h.count()),
+            _ => (None, 0),
+        })
+        .collect();
+    assert!(counts.contains(&(None, 1)), "{counts:?}");
+    assert!(counts.contains(&(Some("2"), 2)), "{counts:?}");
+    let text = render(Format::Prometheus);
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "{text}");
+    }
 }

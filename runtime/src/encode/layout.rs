@@ -77,24 +77,33 @@ impl FamilyLayout {
             .collect();
         for d in &self.dynamic {
             d.source.cells(&mut |extra, cell| {
-                let labels = all_labels(d, extra);
-                let series = merged
+                let mut labels = all_labels(d, extra);
+                // Summing needs one shape: a child whose buckets differ from those of a series
+                // with the same labels in another definition is kept as a series of its own,
+                // told apart by a `meterbox_layout` label (series of one family may carry
+                // different labels and buckets), never left out.
+                let mut layout = 1;
+                loop {
+                    let same_shape = merged.get(&label_text(&labels)).is_none_or(|s| {
+                        s.cells.first().is_none_or(|c| cell_shape(*c) == cell_shape(cell))
+                    });
+                    if same_shape {
+                        break;
+                    }
+                    layout += 1;
+                    labels = all_labels(d, extra);
+                    labels.push(("meterbox_layout", intern(layout.to_string())));
+                }
+                merged
                     .entry(label_text(&labels))
                     .or_insert_with_key(|text| SeriesLayout {
                         prefixes: prefixes(&self.exposed, self.kind, text, cell),
                         labels,
                         cells: Vec::new(),
                         site: String::new(),
-                    });
-                // Summing needs one shape; a child whose buckets differ from a series of the
-                // same labels in another definition keeps the first one's layout.
-                if series
+                    })
                     .cells
-                    .first()
-                    .is_none_or(|c| cell_shape(*c) == cell_shape(cell))
-                {
-                    series.cells.push(cell);
-                }
+                    .push(cell);
             });
         }
         merged.into_values().collect()
