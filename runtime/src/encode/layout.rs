@@ -85,7 +85,9 @@ impl FamilyLayout {
                 let mut layout = 1;
                 loop {
                     let same_shape = merged.get(&label_text(&labels)).is_none_or(|s| {
-                        s.cells.first().is_none_or(|c| cell_shape(*c) == cell_shape(cell))
+                        s.cells
+                            .first()
+                            .is_none_or(|c| cell_shape(*c) == cell_shape(cell))
                     });
                     if same_shape {
                         break;
