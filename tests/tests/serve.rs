@@ -100,6 +100,17 @@ fn a_bearer_token_is_required_when_set() {
     assert_eq!(wrong.status, 401);
     let right = http_get(addr, "/metrics", &[("Authorization", "Bearer s3cret")]).unwrap();
     assert_eq!(right.status, 200);
+    // The scheme is case-insensitive (RFC 7235); the token is not.
+    let lower = http_get(addr, "/metrics", &[("Authorization", "bearer s3cret")]).unwrap();
+    assert_eq!(lower.status, 200);
+    // A zero length written with a leading zero is no body.
+    let zero = http_get(
+        addr,
+        "/metrics",
+        &[("Authorization", "Bearer s3cret"), ("Content-Length", "00")],
+    )
+    .unwrap();
+    assert_eq!(zero.status, 200);
 }
 
 #[test]
@@ -148,19 +159,30 @@ fn a_slow_client_does_not_hold_up_other_scrapes_and_is_cut_off() {
 }
 
 #[test]
-fn connections_past_the_limit_wait_their_turn() {
+fn a_connection_past_the_limit_takes_the_place_of_an_idle_one() {
     let server = Server::new(":0")
         .max_connections(1)
         .head_timeout(Duration::from_secs(2))
         .start()
         .unwrap();
     let addr = server.local_addr();
-    // An idle connection takes the only slot until the head timeout closes it.
-    let idle = TcpStream::connect(addr).unwrap();
+    // An idle connection holds the only slot; a scrape closes it to get in, at once.
+    let mut idle = TcpStream::connect(addr).unwrap();
     std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
     let response = http_get(addr, "/metrics", &[]).unwrap();
-    assert_eq!(response.status, 200, "served once the idle one was closed");
-    drop(idle);
+    assert_eq!(response.status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    idle.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let mut probe = [0u8; 1];
+    assert!(
+        matches!(idle.read(&mut probe), Ok(0) | Err(_)),
+        "the idle one was closed"
+    );
 }
 
 #[test]

@@ -1,0 +1,155 @@
+//! One request's answer: authentication, refusals, the format asked for, the rendered body.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use super::renders::{Failure, Renders};
+use crate::Format;
+
+fn plain(status: StatusCode, text: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(text.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Equal without leaking where they differ through timing.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn header(request: &Request<Incoming>, name: header::HeaderName) -> Option<&str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The credentials of `Authorization: Bearer <token>`, the scheme in any case (RFC 7235).
+fn bearer(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_matches(' '))
+}
+
+/// Whether the request carries a body: a `Content-Length` that is not zero (`00` is zero;
+/// one that is not a number is taken as a body), or any `Transfer-Encoding`.
+fn has_body(request: &Request<Incoming>) -> bool {
+    let length = header(request, header::CONTENT_LENGTH)
+        .is_some_and(|n| n.trim().parse::<u64>().map_or(true, |n| n > 0));
+    length || request.headers().contains_key(header::TRANSFER_ENCODING)
+}
+
+pub(super) async fn respond(
+    request: &Request<Incoming>,
+    token: Option<&str>,
+    renders: &Arc<Renders>,
+) -> Response<Full<Bytes>> {
+    if let Some(token) = token {
+        let given = header(request, header::AUTHORIZATION)
+            .and_then(bearer)
+            .unwrap_or_default();
+        if !same_secret(given.as_bytes(), token.as_bytes()) {
+            let mut response = plain(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            return response;
+        }
+    }
+    if request.method() != Method::GET && request.method() != Method::HEAD {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "only GET is served\n");
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    if has_body(request) {
+        return plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "requests to this endpoint have no body\n",
+        );
+    }
+    let format = match request.uri().path() {
+        "/metrics" => Format::negotiate(header(request, header::ACCEPT)),
+        "/metrics.json" => Format::Json,
+        _ => return plain(StatusCode::NOT_FOUND, "try /metrics or /metrics.json\n"),
+    };
+    let gzip = header(request, header::ACCEPT_ENCODING).is_some_and(accepts_gzip);
+    let body = match renders.body(format, gzip).await {
+        Ok(body) => body,
+        Err(Failure::Source(message)) => {
+            return plain(StatusCode::SERVICE_UNAVAILABLE, message + "\n");
+        }
+        Err(Failure::TimedOut) => {
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the metrics took longer than the render timeout\n",
+            );
+        }
+        Err(Failure::Failed) => {
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "rendering failed\n");
+        }
+    };
+    let mut response = Response::new(Full::new(body.bytes));
+    let headers = response.headers_mut();
+    if body.gzip {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Encoding"),
+    );
+    response
+}
+
+/// Whether an `Accept-Encoding` header takes gzip (and does not refuse it with `q=0`).
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    accept_encoding.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let refused =
+            parts.any(|p| p.strip_prefix("q=").and_then(|q| q.parse::<f64>().ok()) == Some(0.0));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts_gzip("gzip"));
+        assert!(accepts_gzip("deflate, gzip;q=0.8"));
+        assert!(accepts_gzip("*"));
+        assert!(!accepts_gzip("gzip;q=0"));
+        assert!(!accepts_gzip("identity"));
+    }
+
+    #[test]
+    fn secrets_compare_in_full() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_matched_in_any_case() {
+        assert_eq!(bearer("Bearer s3cret"), Some("s3cret"));
+        assert_eq!(bearer("bearer s3cret"), Some("s3cret"));
+        assert_eq!(bearer("BEARER  s3cret"), Some("s3cret"));
+        assert_eq!(bearer("Basic s3cret"), None);
+        assert_eq!(bearer("Bearers3cret"), None);
+    }
+}
