@@ -108,10 +108,12 @@ mod tests {
         let (new, mut new_closed) = slots.take().unwrap();
         served.state.store(SERVED, Ordering::Release);
         rendering.state.store(RENDERING, Ordering::Release);
-        let (_fourth, _) = slots.take().unwrap();
+        let (fourth, _) = slots.take().unwrap();
         assert!(new_closed.try_recv().is_ok());
         drop(new);
-        // Then the oldest served one; one that waits for a render never.
+        // With none left without a request: the oldest served one; one that waits for a
+        // render never.
+        fourth.state.store(RENDERING, Ordering::Release);
         let (_fifth, _) = slots.take().unwrap();
         assert!(served_closed.try_recv().is_ok());
         assert!(rendering_closed.try_recv().is_err());
