@@ -141,3 +141,79 @@ fn a_failing_surfacer_is_retried_bounded_and_exact_after_recovery() {
         .histogram("meterbox_reporter_send_seconds", &[("surfacer", "flaky")])
         .is_some_and(|h| h.count() >= errors));
 }
+
+/// A server that accepts connections and never answers, nor closes them.
+fn black_hole() -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_dead_target_holds_up_no_other_surfacer_and_stop_is_bounded() {
+    let hole = black_hole();
+    // A listener that never accepts: connecting and writing succeed in the kernel alone.
+    let deaf = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let memory = Arc::new(MemorySurfacer::new());
+    let failures = Arc::new(AtomicUsize::new(0));
+    let reporter = {
+        let failures = Arc::clone(&failures);
+        Reporter::builder()
+            .interval(Duration::from_millis(50))
+            .surfacer(
+                meterbox::PushgatewaySurfacer::new(&format!("http://{hole}"), "stuck")
+                    .timeout(Duration::from_secs(1))
+                    .delete_on_shutdown(true),
+            )
+            .surfacer(
+                meterbox::GraphiteSurfacer::new(&deaf.local_addr().unwrap().to_string())
+                    .timeout(Duration::from_millis(300)),
+            )
+            .surfacer(Arc::clone(&memory))
+            .retries(2, Duration::from_millis(100))
+            .env_tags(false)
+            .host_tag(false)
+            .error_handler(move |report| {
+                failures.fetch_add(report.errors.len(), Ordering::Relaxed);
+            })
+            .start()
+            .unwrap()
+    };
+    std::thread::sleep(Duration::from_secs(2));
+    let healthy = memory.snapshots().len();
+    assert!(
+        healthy >= 20,
+        "the healthy surfacer got {healthy} of ~40 snapshots"
+    );
+    let started = Instant::now();
+    reporter.stop();
+    let stopping = started.elapsed();
+    assert!(stopping < Duration::from_secs(6), "stop took {stopping:?}");
+    assert_eq!(memory.flushes(), 1);
+    // Graphite's data never reached a reader: every send failed, none counted as sent.
+    let s = snapshot();
+    assert_eq!(
+        s.counter(
+            "meterbox_reporter_sends_total",
+            &[("surfacer", "graphite"), ("outcome", "ok")]
+        )
+        .unwrap_or(0),
+        0
+    );
+    assert!(
+        s.counter(
+            "meterbox_reporter_sends_total",
+            &[("surfacer", "graphite"), ("outcome", "error")]
+        )
+        .unwrap_or(0)
+            > 0
+    );
+    assert!(failures.load(Ordering::Relaxed) > 0);
+    drop(deaf);
+}

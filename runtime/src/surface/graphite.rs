@@ -1,7 +1,7 @@
 //! Sends the Graphite plaintext protocol over TCP: `path value timestamp` lines.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -31,8 +31,10 @@ pub enum GraphiteLabels {
 /// Counters and gauges are one line each; a histogram or summary is `.count`, `.sum` and
 /// one line per quantile (`.p50`, `.p90`, `.p99` for histograms, estimated from their
 /// buckets). Characters Graphite reads as separators (space, `.` in path parts, `;`, `~`,
-/// `=` in tags) become `_`. Each send opens a connection; a refused or broken one is
-/// worth retrying.
+/// `=` in tags) become `_`. Each send opens a connection and counts as delivered once the
+/// server has read it to the end and closed its side (carbon does); a refused or broken
+/// connection, or a server that does not take the data within the timeout, is worth
+/// retrying.
 #[derive(Debug, Clone)]
 pub struct GraphiteSurfacer {
     addr: String,
@@ -68,7 +70,7 @@ impl GraphiteSurfacer {
         self
     }
 
-    /// The time allowed to connect and to write.
+    /// The time allowed to connect, to write, and for the server to take the data.
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -191,8 +193,27 @@ impl Surfacer for GraphiteSurfacer {
             .map_err(broken)?;
         stream.write_all(lines.as_bytes()).map_err(broken)?;
         stream.flush().map_err(broken)?;
-        let _ = stream.shutdown(std::net::Shutdown::Write);
-        Ok(())
+        // Written is not received: the bytes may sit in a kernel buffer of a listener that
+        // never accepts. The protocol has no answer, but carbon closes its side once it has
+        // read ours to the end, so that close is the acknowledgement.
+        stream.shutdown(std::net::Shutdown::Write).map_err(broken)?;
+        stream
+            .set_read_timeout(Some(self.timeout))
+            .map_err(broken)?;
+        let mut rest = [0u8; 256];
+        loop {
+            match stream.read(&mut rest) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(SurfaceError::retryable(format!(
+                        "{}: the server did not take the data within {:?}: {e}",
+                        self.addr, self.timeout
+                    )));
+                }
+            }
+        }
     }
 }
 

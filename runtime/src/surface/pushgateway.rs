@@ -52,6 +52,13 @@ impl PushgatewaySurfacer {
         }
     }
 
+    /// The most each request (connecting included) may take: 5 s by default.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.agent = http::agent(timeout);
+        self
+    }
+
     /// Adds the `instance` grouping label.
     #[must_use]
     pub fn instance(self, instance: &str) -> Self {

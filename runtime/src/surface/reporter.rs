@@ -1,9 +1,11 @@
-//! The reporter: a thread that surfaces a tagged snapshot on an interval, retries with
-//! backoff, keeps a bounded backlog of what could not be sent, reports failures to a
-//! handler, and counts all of it in its own metrics.
+//! The reporter: a thread that takes a tagged snapshot on an interval and hands it to each
+//! surfacer's own thread, which retries with backoff, keeps a bounded backlog of what could
+//! not be sent, reports failures to a handler, and counts all of it in its own metrics. One
+//! slow or dead target never holds up another, and stopping is bounded in time.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -58,6 +60,7 @@ pub struct ReporterBuilder {
     retries: u32,
     backoff: Duration,
     max_pending: usize,
+    stop_timeout: Duration,
 }
 
 impl ReporterBuilder {
@@ -127,7 +130,15 @@ impl ReporterBuilder {
         self
     }
 
-    /// Starts the reporter's thread; the first report is one interval from now.
+    /// The most [`Reporter::stop`] waits for the last sends and flushes (5 s by default).
+    /// A surfacer still sending then is left to finish on its own thread.
+    #[must_use]
+    pub fn stop_timeout(mut self, timeout: Duration) -> Self {
+        self.stop_timeout = timeout;
+        self
+    }
+
+    /// Starts the reporter's threads; the first report is one interval from now.
     ///
     /// # Errors
     ///
@@ -143,48 +154,71 @@ impl ReporterBuilder {
         });
         let host = if host_on { tags::host_name() } else { None };
         let tags = tags::resolve(&self.tags, env.as_deref(), host)?;
-        let (stop, stopped) = mpsc::channel();
-        let mut worker = Worker {
-            outlets: self
-                .surfacers
-                .into_iter()
-                .map(|surfacer| Outlet {
-                    surfacer,
-                    pending: VecDeque::new(),
-                })
-                .collect(),
-            tags,
+        let policy = Arc::new(Policy {
             handler: self.handler,
             retries: self.retries,
             backoff: self.backoff,
-            max_pending: self.max_pending,
-        };
-        let interval = self.interval;
-        let thread = std::thread::Builder::new()
-            .name("meterbox-reporter".into())
-            .spawn(move || loop {
-                match stopped.recv_timeout(interval) {
-                    Err(RecvTimeoutError::Timeout) => worker.report(),
-                    Ok(()) | Err(RecvTimeoutError::Disconnected) => {
-                        worker.report();
-                        worker.flush();
-                        return;
-                    }
-                }
-            })
-            .map_err(|e| InvalidName {
-                text: "meterbox-reporter".into(),
-                reason: if e.kind() == std::io::ErrorKind::OutOfMemory {
-                    "no memory for the reporter's thread"
-                } else {
-                    "the reporter's thread could not start"
-                },
+        });
+        let (done, finished) = mpsc::channel();
+        let mut outlets = Vec::new();
+        for surfacer in self.surfacers {
+            let outlet = Arc::new(Outlet {
+                name: surfacer.name().to_owned(),
+                queue: Mutex::new(Queue {
+                    pending: VecDeque::new(),
+                    pushed: 0,
+                    stopping: false,
+                }),
+                wake: Condvar::new(),
+            });
+            let worker = Arc::clone(&outlet);
+            let policy = Arc::clone(&policy);
+            let done = done.clone();
+            spawn("meterbox-surfacer", move || {
+                worker.run(surfacer.as_ref(), &policy);
+                let _ = done.send(());
             })?;
+            outlets.push(outlet);
+        }
+        let (stop, stopped) = mpsc::channel();
+        let interval = self.interval;
+        let ticker_outlets = outlets.clone();
+        let max_pending = self.max_pending;
+        let thread = spawn("meterbox-reporter", move || loop {
+            let last = !matches!(
+                stopped.recv_timeout(interval),
+                Err(RecvTimeoutError::Timeout)
+            );
+            let tagged = tags::apply(&snapshot(), &tags);
+            for outlet in &ticker_outlets {
+                outlet.push(tagged.clone(), max_pending, last);
+            }
+            if last {
+                return;
+            }
+        })?;
         Ok(Reporter {
             stop: Some(stop),
             thread: Some(thread),
+            finished,
+            surfacers: outlets.len(),
+            stop_timeout: self.stop_timeout,
         })
     }
+}
+
+fn spawn(name: &str, run: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>, InvalidName> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(run)
+        .map_err(|e| InvalidName {
+            text: name.into(),
+            reason: if e.kind() == std::io::ErrorKind::OutOfMemory {
+                "no memory for the reporter's threads"
+            } else {
+                "the reporter's threads could not start"
+            },
+        })
 }
 
 /// Surfaces the registry on an interval from a background thread.
@@ -205,10 +239,12 @@ impl ReporterBuilder {
 /// Each report is a [`snapshot`](crate::snapshot) with the global tags added to every
 /// series: tags from code, then `METERBOX_TAGS="k1: v1, k2: v2"` for keys code did not
 /// set, then `host` (the machine's name) unless `METERBOX_DISABLE_HOST_TAG=true`. A
-/// series' own label wins over a tag of the same key.
+/// series' own label that a tag also names is sent as `exported_<name>`.
 ///
-/// A surfacer that fails is retried with backoff; what it still cannot deliver waits, up
-/// to [`ReporterBuilder::max_pending`] snapshots, and goes first in the next round. The
+/// Each surfacer sends from a thread of its own, so a slow or dead target holds up no
+/// other. A surfacer that fails is retried with backoff; what it still cannot deliver waits,
+/// up to [`ReporterBuilder::max_pending`] snapshots, and goes first in the next round.
+/// [`Reporter::stop`] returns within [`ReporterBuilder::stop_timeout`]. The
 /// error handler hears of every failed round, and the reporter's own metrics count every
 /// attempt: `meterbox_reporter_sends_total{surfacer, outcome}`,
 /// `meterbox_reporter_send_seconds{surfacer}` and
@@ -216,6 +252,10 @@ impl ReporterBuilder {
 pub struct Reporter {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// One message per surfacer thread that has flushed and ended.
+    finished: mpsc::Receiver<()>,
+    surfacers: usize,
+    stop_timeout: Duration,
 }
 
 impl Reporter {
@@ -232,20 +272,32 @@ impl Reporter {
             retries: 2,
             backoff: Duration::from_millis(100),
             max_pending: 10,
+            stop_timeout: Duration::from_secs(5),
         }
     }
 
-    /// Reports once more, flushes every surfacer, and ends the thread.
+    /// Reports once more, lets each surfacer send what it holds (one attempt each, no more
+    /// retries) and flush, and returns once they are done or after the stop timeout (5 s by
+    /// default), whichever comes first, whatever the targets do.
     pub fn stop(mut self) {
         self.stop_now();
     }
 
     fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
+        let Some(stop) = self.stop.take() else {
+            return;
+        };
+        let deadline = Instant::now() + self.stop_timeout;
+        let _ = stop.send(());
         if let Some(thread) = self.thread.take() {
+            // The ticker only takes a snapshot and hands it over.
             let _ = thread.join();
+        }
+        for _ in 0..self.surfacers {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if self.finished.recv_timeout(left).is_err() {
+                return;
+            }
         }
     }
 }
@@ -264,53 +316,106 @@ impl core::fmt::Debug for Reporter {
     }
 }
 
-struct Outlet {
-    surfacer: Box<dyn Surfacer>,
-    pending: VecDeque<Snapshot>,
-}
-
-struct Worker {
-    outlets: Vec<Outlet>,
-    tags: Vec<(&'static str, &'static str)>,
+/// How every surfacer thread sends: shared settings.
+struct Policy {
     handler: ErrorHandler,
     retries: u32,
     backoff: Duration,
-    max_pending: usize,
+}
+
+struct Queue {
+    pending: VecDeque<Snapshot>,
+    /// Snapshots pushed so far: a failed send waits for the next one, the next round.
+    pushed: u64,
+    /// The last snapshot is in: send what is pending once, flush, end.
+    stopping: bool,
+}
+
+/// One surfacer's backlog, filled by the ticker and emptied by the surfacer's own thread, so
+/// that a slow or dead target holds up no other.
+struct Outlet {
+    name: String,
+    queue: Mutex<Queue>,
+    wake: Condvar,
 }
 
 fn series_count(snapshot: &Snapshot) -> usize {
     snapshot.families.iter().map(|f| f.series.len()).sum()
 }
 
-impl Worker {
-    fn report(&mut self) {
-        let tagged = tags::apply(&snapshot(), &self.tags);
-        for i in 0..self.outlets.len() {
-            let outlet = &mut self.outlets[i];
-            if outlet.pending.len() >= self.max_pending {
-                outlet.pending.pop_front();
-                REPORTER_DROPPED.with([outlet.surfacer.name()]).inc();
+impl Outlet {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues a snapshot, dropping the oldest past `max_pending`.
+    fn push(&self, snapshot: Snapshot, max_pending: usize, last: bool) {
+        let mut queue = self.lock();
+        if queue.pending.len() >= max_pending {
+            queue.pending.pop_front();
+            REPORTER_DROPPED.with([self.name.as_str()]).inc();
+        }
+        queue.pending.push_back(snapshot);
+        queue.pushed += 1;
+        queue.stopping |= last;
+        self.wake.notify_all();
+    }
+
+    /// The surfacer's thread: sends whatever is queued, until the reporter stops.
+    fn run(&self, surfacer: &dyn Surfacer, policy: &Policy) {
+        let mut seen = 0;
+        loop {
+            // A new snapshot (a round), or the stop.
+            let stopping = {
+                let mut queue = self.lock();
+                while queue.pushed == seen && !queue.stopping {
+                    queue = self
+                        .wake
+                        .wait(queue)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                seen = queue.pushed;
+                queue.stopping
+            };
+            self.deliver(surfacer, policy, stopping);
+            if stopping {
+                self.flush(surfacer, policy);
+                return;
             }
-            outlet.pending.push_back(tagged.clone());
-            self.deliver(i);
         }
     }
 
-    /// Sends the backlog oldest first, until it is empty or a snapshot fails.
-    fn deliver(&mut self, i: usize) {
-        let Outlet { surfacer, pending } = &mut self.outlets[i];
+    /// Waits `pause` unless the reporter starts stopping; whether it did.
+    fn pause(&self, pause: Duration) -> bool {
+        let queue = self.lock();
+        let (queue, _) = self
+            .wake
+            .wait_timeout_while(queue, pause, |q| !q.stopping)
+            .unwrap_or_else(PoisonError::into_inner);
+        queue.stopping
+    }
+
+    /// Sends the backlog oldest first, until it is empty or a snapshot fails; retries with
+    /// backoff unless stopping.
+    fn deliver(&self, surfacer: &dyn Surfacer, policy: &Policy, stopping: bool) {
         let name = surfacer.name();
         let mut sent = 0;
-        while let Some(front) = pending.front() {
+        loop {
+            let Some(front) = self.lock().pending.front().cloned() else {
+                return;
+            };
             let mut errors = Vec::new();
             let mut status = None;
             let mut delivered = false;
-            for attempt in 0..=self.retries {
-                if attempt > 0 {
-                    std::thread::sleep(self.backoff.saturating_mul(1 << (attempt - 1).min(16)));
+            let retries = if stopping { 0 } else { policy.retries };
+            for attempt in 0..=retries {
+                if attempt > 0
+                    && self.pause(policy.backoff.saturating_mul(1 << (attempt - 1).min(16)))
+                {
+                    break;
                 }
                 let started = Instant::now();
-                let result = surfacer.surface(front);
+                let result = surfacer.surface(&front);
                 REPORTER_SEND_SECONDS
                     .with([name])
                     .observe(started.elapsed().as_secs_f64());
@@ -330,17 +435,21 @@ impl Worker {
                     }
                 }
             }
-            if delivered {
-                sent += series_count(front);
-                pending.pop_front();
-            }
+            let waiting = {
+                let mut queue = self.lock();
+                if delivered {
+                    sent += series_count(&front);
+                    queue.pending.pop_front();
+                }
+                queue.pending.iter().map(series_count).sum()
+            };
             // Every failed attempt is reported, also when a retry then succeeded.
             if !errors.is_empty() {
-                (self.handler)(&SendReport {
+                (policy.handler)(&SendReport {
                     surfacer: name,
                     status,
                     sent,
-                    failed: pending.iter().map(series_count).sum(),
+                    failed: waiting,
                     errors: &errors,
                 });
             }
@@ -350,18 +459,17 @@ impl Worker {
         }
     }
 
-    fn flush(&mut self) {
-        for outlet in &self.outlets {
-            if let Err(err) = outlet.surfacer.flush() {
-                let errors = [err.to_string()];
-                (self.handler)(&SendReport {
-                    surfacer: outlet.surfacer.name(),
-                    status: err.status,
-                    sent: 0,
-                    failed: outlet.pending.iter().map(series_count).sum(),
-                    errors: &errors,
-                });
-            }
+    fn flush(&self, surfacer: &dyn Surfacer, policy: &Policy) {
+        if let Err(err) = surfacer.flush() {
+            let errors = [err.to_string()];
+            let failed = self.lock().pending.iter().map(series_count).sum();
+            (policy.handler)(&SendReport {
+                surfacer: surfacer.name(),
+                status: err.status,
+                sent: 0,
+                failed,
+                errors: &errors,
+            });
         }
     }
 }
