@@ -1,6 +1,7 @@
 //! Point-in-time values of every series, for tests and for the JSON and table formats.
 
 use crate::encode::layout;
+use crate::encode::layout::SeriesLayout;
 use crate::encode::values;
 use crate::registry::Kind;
 
@@ -274,6 +275,34 @@ impl Snapshot {
     }
 }
 
+/// The value of one laid-out series now.
+pub(crate) fn value_of(kind: Kind, s: &SeriesLayout) -> Value {
+    match kind {
+        Kind::Counter => Value::Counter(values::counter(s)),
+        Kind::Gauge => Value::Gauge(values::gauge(s)),
+        Kind::Histogram => {
+            let (buckets, sum) = values::histogram(s);
+            Value::Histogram(HistogramValue {
+                bounds: s.bounds(),
+                buckets,
+                sum,
+            })
+        }
+        Kind::Summary => {
+            let (window, count, sum) = values::summary(s);
+            let quantiles = values::summary_quantiles(s)
+                .iter()
+                .map(|&q| (q, window.quantile(q).unwrap_or(f64::NAN)))
+                .collect();
+            Value::Summary(SummaryValue {
+                quantiles,
+                count,
+                sum,
+            })
+        }
+    }
+}
+
 /// Reads every linked metric now.
 #[must_use]
 pub fn snapshot() -> Snapshot {
@@ -292,31 +321,7 @@ pub fn snapshot() -> Snapshot {
                 .chain(f.dynamic_series().iter())
                 .map(|s| Series {
                     labels: s.labels.clone(),
-                    value: match f.kind {
-                        Kind::Counter => Value::Counter(values::counter(s)),
-                        Kind::Gauge => Value::Gauge(values::gauge(s)),
-                        Kind::Histogram => {
-                            let (buckets, sum) = values::histogram(s);
-                            let bounds = s.bounds();
-                            Value::Histogram(HistogramValue {
-                                bounds,
-                                buckets,
-                                sum,
-                            })
-                        }
-                        Kind::Summary => {
-                            let (window, count, sum) = values::summary(s);
-                            let quantiles = values::summary_quantiles(s)
-                                .iter()
-                                .map(|&q| (q, window.quantile(q).unwrap_or(f64::NAN)))
-                                .collect();
-                            Value::Summary(SummaryValue {
-                                quantiles,
-                                count,
-                                sum,
-                            })
-                        }
-                    },
+                    value: value_of(f.kind, s),
                 })
                 .collect(),
         })

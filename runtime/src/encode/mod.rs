@@ -13,7 +13,7 @@ pub(crate) mod values;
 use std::io;
 
 #[cfg(feature = "push")]
-pub(crate) use json::to_json;
+pub(crate) use json::batch;
 pub(crate) use layout::{claims, layout};
 #[cfg(feature = "redis")]
 pub(crate) use text::{
@@ -130,7 +130,7 @@ pub fn render_into(out: &mut String, format: Format) {
     match format {
         Format::Prometheus => prometheus::encode(&layout(), out),
         Format::OpenMetrics => openmetrics::encode(&layout(), out),
-        Format::Json => json::encode(&snapshot(), out),
+        Format::Json => json::encode_layout(&layout(), out),
         Format::Table => table::encode(&snapshot(), out),
     }
 }

@@ -220,17 +220,15 @@ impl<M> Table<M> {
             i = (i + 1) & mask;
         }
     }
-
-    fn children(&self) -> impl Iterator<Item = &'static Child<M>> + '_ {
-        self.slots.iter().filter_map(|slot| slot.get().copied())
-    }
 }
 
 /// Children keyed by label values, at most `limit` of them plus the overflow child.
 pub(crate) struct Children<M: 'static> {
     limit: usize,
     table: OnceLock<Table<M>>,
-    insert: Mutex<()>,
+    /// Every child in the order created, for visits that follow the children that exist
+    /// rather than the table's slots (many more, with a high limit). The insert lock too.
+    created: Mutex<Vec<&'static Child<M>>>,
     len: AtomicUsize,
     overflow: OnceLock<&'static Child<M>>,
     dropped: Counter,
@@ -241,7 +239,7 @@ impl<M> Children<M> {
         Self {
             limit: DEFAULT_LABEL_SET_LIMIT,
             table: OnceLock::new(),
-            insert: Mutex::new(()),
+            created: Mutex::new(Vec::new()),
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
             dropped: Counter::new(),
@@ -339,7 +337,14 @@ impl<M> Children<M> {
         values: &[&str],
         make: impl FnOnce() -> M,
     ) -> &'static M {
-        let guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
+        // A full family sends new label sets to the overflow series without taking the lock,
+        // as fast as a kept series. (A set created meanwhile by another thread is found by
+        // the lookups before this one.)
+        if self.len.load(Ordering::Acquire) >= self.limit {
+            self.dropped.inc();
+            return self.overflow(values.len(), make);
+        }
+        let mut created = self.created.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have created it meanwhile.
         if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
@@ -347,11 +352,11 @@ impl<M> Children<M> {
         // The overflow series' own label values name the overflow series, never a second
         // series that would read the same.
         if values.iter().all(|v| *v == OVERFLOW_LABEL_VALUE) {
-            drop(guard);
+            drop(created);
             return self.overflow(values.len(), make);
         }
         if self.len.load(Ordering::Relaxed) >= self.limit {
-            drop(guard);
+            drop(created);
             self.dropped.inc();
             return self.overflow(values.len(), make);
         }
@@ -367,7 +372,8 @@ impl<M> Children<M> {
             metric: make(),
         }));
         table.insert(child);
-        self.len.fetch_add(1, Ordering::Relaxed);
+        created.push(child);
+        self.len.fetch_add(1, Ordering::Release);
         &child.metric
     }
 
@@ -383,10 +389,14 @@ impl<M> Children<M> {
 
     /// Every child and then the overflow child, if any.
     pub fn for_each(&'static self, mut visit: impl FnMut(&'static [&'static str], &'static M)) {
-        if let Some(table) = self.table.get() {
-            for child in table.children() {
-                visit(child.values, &child.metric);
-            }
+        // A copy of the list, so that no lock is held while visiting.
+        let created: Vec<&'static Child<M>> = self
+            .created
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for child in created {
+            visit(child.values, &child.metric);
         }
         if let Some(overflow) = self.overflow.get() {
             visit(overflow.values, &overflow.metric);

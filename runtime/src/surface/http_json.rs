@@ -3,7 +3,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use super::{http, SurfaceError, Surfacer};
-use crate::encode::to_json;
+use crate::encode::batch;
 use crate::snapshot::Snapshot;
 
 /// Sends each snapshot as one JSON document in a `POST` to a collector: the JSON format's
@@ -47,17 +47,13 @@ impl HttpJsonSurfacer {
     }
 }
 
-/// The document sent for `snapshot`.
-pub(crate) fn batch(snapshot: &Snapshot) -> serde_json::Value {
-    let mut document = to_json(snapshot);
+/// The document sent for `snapshot`, written as it is serialized.
+pub(crate) fn document(snapshot: &Snapshot) -> String {
     let millis = snapshot
         .time
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    if let Some(object) = document.as_object_mut() {
-        object.insert("timestamp_ms".into(), millis.into());
-    }
-    document
+    batch(snapshot, millis)
 }
 
 impl Surfacer for HttpJsonSurfacer {
@@ -66,7 +62,7 @@ impl Surfacer for HttpJsonSurfacer {
     }
 
     fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
-        let body = batch(snapshot).to_string();
+        let body = document(snapshot);
         let mut request = self
             .agent
             .post(&self.url)
