@@ -74,12 +74,27 @@ pub fn render_many(
 /// When `url` is not a Redis URL or `listen` cannot be bound.
 #[cfg(feature = "serve")]
 pub fn serve(url: &str, namespaces: &[&str], listen: &str) -> std::io::Result<crate::ServerHandle> {
+    serve_with(url, namespaces, crate::Server::new(listen))
+}
+
+/// As [`serve`], on a [`Server`](crate::Server) configured as the caller likes (a bearer
+/// token, the limits and timeouts).
+///
+/// # Errors
+///
+/// When `url` is not a Redis URL or the server's address cannot be bound.
+#[cfg(feature = "serve")]
+pub fn serve_with(
+    url: &str,
+    namespaces: &[&str],
+    server: crate::Server,
+) -> std::io::Result<crate::ServerHandle> {
     use std::time::Duration;
     let client = redis::Client::open(url).map_err(|e| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("`{url}`: {e}"))
     })?;
     let namespaces: Vec<String> = namespaces.iter().map(|n| (*n).to_owned()).collect();
-    crate::Server::new(listen)
+    server
         .source(move |format| {
             if !matches!(format, Format::Prometheus | Format::OpenMetrics) {
                 return Err("only the Prometheus and OpenMetrics formats are served here".into());
