@@ -296,3 +296,38 @@ fn data_read_from_redis_is_untrusted_input() {
         assert_eq!(complaints, "", "promtool on:\n{prometheus}");
     }
 }
+
+#[test]
+fn transfer_numbers_of_processes_gone_for_long_are_forgotten() {
+    use meterbox::redis::RedisSurfacer;
+    let Some(server) = RedisServer::start("forget") else {
+        return;
+    };
+    let mut con = connection(&server);
+    let count = |con: &mut redis::Connection| -> usize {
+        redis::cmd("HLEN")
+            .arg("brief:transfers")
+            .query(con)
+            .unwrap()
+    };
+    // Three process starts.
+    for _ in 0..3 {
+        let store = RedisSurfacer::new(&server.url(), "brief")
+            .unwrap()
+            .forget_after(Duration::from_secs(1));
+        store.transfer().unwrap();
+    }
+    assert_eq!(count(&mut con), 3);
+    std::thread::sleep(Duration::from_millis(2_200));
+    // A fourth, later: the three that stopped writing are forgotten.
+    let store = RedisSurfacer::new(&server.url(), "brief")
+        .unwrap()
+        .forget_after(Duration::from_secs(1));
+    store.transfer().unwrap();
+    assert_eq!(count(&mut con), 1);
+    let seen: usize = redis::cmd("ZCARD")
+        .arg("brief:seen")
+        .query(&mut con)
+        .unwrap();
+    assert_eq!(seen, 1);
+}

@@ -18,15 +18,27 @@ use crate::snapshot::{snapshot, Snapshot, Value};
 use crate::surface::{SurfaceError, Surfacer};
 
 /// Applies one transfer if its number is new for this process. KEYS: the namespace's hash,
-/// the hash of transfer numbers. ARGV: process id, transfer number, then triples of
-/// operation (`i` HINCRBY, `f` HINCRBYFLOAT, `s` HSET), field, value.
+/// the hash of transfer numbers, the sorted set of when each process was last seen. ARGV:
+/// process id, transfer number, seconds after which an absent process is forgotten, then
+/// triples of operation (`i` HINCRBY, `f` HINCRBYFLOAT, `s` HSET), field, value.
+///
+/// Every process start adds a transfer number; those of processes not seen for the given time
+/// are removed (a hundred per call at most), so the hash stays as large as the processes
+/// that write.
 const TRANSFER: &str = r"
+local now = tonumber(redis.call('TIME')[1])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[3]), 'LIMIT', 0, 100)
+for _, process in ipairs(gone) do
+  redis.call('HDEL', KEYS[2], process)
+  redis.call('ZREM', KEYS[3], process)
+end
 local last = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 local number = tonumber(ARGV[2])
 if number <= last then
   return 0
 end
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   local op, field, value = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if op == 'i' then
     redis.call('HINCRBY', KEYS[1], field, value)
@@ -107,6 +119,8 @@ pub struct RedisSurfacer {
     client: redis::Client,
     namespace: String,
     transfers: String,
+    seen: String,
+    forget_after: Duration,
     process: String,
     pid_label: String,
     gauges: GaugeMode,
@@ -135,6 +149,8 @@ impl RedisSurfacer {
             client,
             namespace: namespace.to_owned(),
             transfers: format!("{namespace}:transfers"),
+            seen: format!("{namespace}:seen"),
+            forget_after: Duration::from_secs(24 * 60 * 60),
             process: format!("{pid}@{host}/{nonce:016x}"),
             pid_label: format!("{pid}@{host}"),
             gauges: GaugeMode::LastWrite,
@@ -148,6 +164,17 @@ impl RedisSurfacer {
                 described: std::collections::HashSet::new(),
             }),
         })
+    }
+
+    /// After how long without a transfer a process's transfer number is forgotten (a day by
+    /// default, at least a second): each process start leaves one in `<namespace>:transfers`,
+    /// and this keeps that hash as large as the processes that still write. A process that
+    /// cannot reach Redis for longer, and then resends a transfer whose answer it never got,
+    /// could have it applied twice.
+    #[must_use]
+    pub fn forget_after(mut self, after: Duration) -> Self {
+        self.forget_after = after.max(Duration::from_secs(1));
+        self
     }
 
     /// How gauges of several processes share the namespace; [`GaugeMode::LastWrite`]
@@ -253,7 +280,11 @@ impl RedisSurfacer {
         ops: &[Op],
     ) -> redis::RedisResult<()> {
         let mut call = self.script.key(&self.namespace);
-        call.key(&self.transfers).arg(&self.process).arg(number);
+        call.key(&self.transfers)
+            .key(&self.seen)
+            .arg(&self.process)
+            .arg(number)
+            .arg(self.forget_after.as_secs());
         for op in ops {
             call.arg(op.code).arg(&op.field).arg(&op.value);
         }
