@@ -1,11 +1,14 @@
-//! Rendering a large registry as JSON streams it: the memory it takes beyond the document
-//! itself does not grow with the number of series.
+//! Memory follows what exists: rendering a large registry as JSON streams it, taking little
+//! beyond the document itself; a family with a high limit costs what its children use.
 
 use meterbox::{metric, render, Counter, Family, Format};
 
 /// 200,000 series.
 #[metric]
 static MANY_TOTAL: Family<Counter, 1> = Family::new(["id"]).with_limit(200_000);
+
+/// The tests measure the process's memory: one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn status(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -18,6 +21,9 @@ fn status(field: &str) -> u64 {
 
 #[test]
 fn json_of_200_000_series_takes_little_more_than_its_text() {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for id in 0..200_000 {
         MANY_TOTAL.with([&id.to_string()]).inc();
     }
@@ -43,4 +49,24 @@ fn json_of_200_000_series_takes_little_more_than_its_text() {
         grown < 3 * document + (32 << 20),
         "the peak grew by {grown} bytes for a document of {document}"
     );
+}
+
+/// The highest limit a family takes.
+#[metric]
+static ROOMY_TOTAL: Family<Counter, 1> = Family::new(["id"]).with_limit(1 << 20);
+
+#[test]
+fn a_family_with_a_high_limit_costs_what_its_children_use() {
+    let _alone = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let before = status("VmRSS:");
+    for id in 0..10 {
+        ROOMY_TOTAL.with([&format!("child-{id}")]).inc();
+    }
+    let grown = status("VmRSS:").saturating_sub(before);
+    // Its table has room for 2^21 children; only the pages its 10 children touched count.
+    assert!(grown < 4 << 20, "10 children took {} KB", grown >> 10);
+    let text = render(Format::Prometheus);
+    assert_eq!(text.matches("roomy_total{id=\"child-").count(), 10);
 }

@@ -6,7 +6,7 @@
 //! that callers can keep a `&'static` handle to it and skip the lookup altogether. The number
 //! of children is capped, so both the table and the leak are bounded.
 
-use core::sync::atomic::{AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::Counter;
@@ -172,18 +172,30 @@ impl<M> Child<M> {
 /// Open addressing with linear probing; a slot is set once and never cleared, which is what
 /// lets readers go without a lock. At least twice as many slots as the limit keeps probes
 /// short and guarantees an empty slot.
+///
+/// A slot is a pointer, null while empty, so the table is allocated zeroed: for a large
+/// table the system hands out pages that take memory only once a child is written to them,
+/// so a family with a high limit costs what its children use, not what the limit allows.
 struct Table<M: 'static> {
-    slots: Box<[OnceLock<&'static Child<M>>]>,
+    slots: Box<[AtomicPtr<Child<M>>]>,
     shift: u32,
 }
 
 impl<M> Table<M> {
     fn for_limit(limit: usize) -> Self {
         let slots = (limit * 2).next_power_of_two().max(8);
-        Self {
-            slots: (0..slots).map(|_| OnceLock::new()).collect(),
-            shift: 64 - slots.trailing_zeros(),
-        }
+        // SAFETY: an all-zero `AtomicPtr` is a null pointer, an empty slot.
+        let slots = unsafe { Box::<[AtomicPtr<Child<M>>]>::new_zeroed_slice(slots).assume_init() };
+        let shift = 64 - slots.len().trailing_zeros();
+        Self { slots, shift }
+    }
+
+    /// The child in slot `i`, if any.
+    #[inline(always)]
+    fn slot(&self, i: usize) -> Option<&'static Child<M>> {
+        let child = self.slots.get(i)?.load(Ordering::Acquire);
+        // SAFETY: a slot holds null or a leaked child, which lives for the program.
+        unsafe { child.cast_const().as_ref() }
     }
 
     fn start(&self, hash: u64) -> usize {
@@ -195,7 +207,7 @@ impl<M> Table<M> {
     /// first slot: the common case, inlined into lookups. Anything else goes to `find`.
     #[inline(always)]
     fn first(&self, hash: u64, keys: &[Key]) -> Option<&'static Child<M>> {
-        let child = *self.slots.get(self.start(hash))?.get()?;
+        let child = self.slot(self.start(hash))?;
         child.holds_exactly(keys).then_some(child)
     }
 
@@ -204,7 +216,7 @@ impl<M> Table<M> {
         let mask = self.slots.len() - 1;
         let mut i = self.start(hash);
         loop {
-            let child = *self.slots[i].get()?;
+            let child = self.slot(i)?;
             if child.holds(hash, keys, values) {
                 return Some(child);
             }
@@ -216,7 +228,16 @@ impl<M> Table<M> {
     fn insert(&self, child: &'static Child<M>) {
         let mask = self.slots.len() - 1;
         let mut i = self.start(child.hash);
-        while self.slots[i].set(child).is_err() {
+        let child = core::ptr::from_ref(child).cast_mut();
+        while self.slots[i]
+            .compare_exchange(
+                core::ptr::null_mut(),
+                child,
+                Ordering::Release,
+                Ordering::Relaxed,
+            )
+            .is_err()
+        {
             i = (i + 1) & mask;
         }
     }
