@@ -181,11 +181,27 @@ struct Table<M: 'static> {
     shift: u32,
 }
 
+/// `n` empty slots, allocated zeroed.
+fn zeroed_slots<T>(n: usize) -> Box<[AtomicPtr<T>]> {
+    let layout = std::alloc::Layout::array::<AtomicPtr<T>>(n)
+        .unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<u8>()));
+    // SAFETY: the layout has a non-zero size (n >= 8); an all-zero `AtomicPtr` is a null
+    // pointer, a valid empty slot; the box owns the allocation made with its layout.
+    unsafe {
+        // Aligned as the layout asked: for `AtomicPtr<T>`.
+        #[allow(clippy::cast_ptr_alignment)]
+        let ptr = std::alloc::alloc_zeroed(layout).cast::<AtomicPtr<T>>();
+        if ptr.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Box::from_raw(core::ptr::slice_from_raw_parts_mut(ptr, n))
+    }
+}
+
 impl<M> Table<M> {
     fn for_limit(limit: usize) -> Self {
         let slots = (limit * 2).next_power_of_two().max(8);
-        // SAFETY: an all-zero `AtomicPtr` is a null pointer, an empty slot.
-        let slots = unsafe { Box::<[AtomicPtr<Child<M>>]>::new_zeroed_slice(slots).assume_init() };
+        let slots = zeroed_slots(slots);
         let shift = 64 - slots.len().trailing_zeros();
         Self { slots, shift }
     }
