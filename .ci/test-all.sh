@@ -57,6 +57,11 @@ cargo clippy -p meterbox-tests -p meterbox-examples -p registrar -p meterbox-edi
 cargo clippy --manifest-path tests/fixtures/disabled/Cargo.toml --target-dir target/disabled-fixture \
     -- -D warnings -D clippy::pedantic
 
+step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through its ICU crates)"
+rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal
+CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,statsd,capture
+CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
+
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p meterbox --all-features
 
