@@ -49,20 +49,25 @@ const LISTEN_BACKLOG: u32 = 1024;
 /// it; gzip when `Accept-Encoding` does) and `GET /metrics.json` on `addr`, from a
 /// background thread, until the handle is dropped or shut down.
 ///
-/// `addr` is `host:port`; a bare port (`"9464"` or `":9464"`) binds `127.0.0.1`, so
-/// listening on other interfaces always takes an explicit address such as `0.0.0.0:9464`.
+/// `addr` is `host:port` (a `&str`, a `String` such as `format!("127.0.0.1:{port}")`); a
+/// bare port (`"9464"` or `":9464"`) binds `127.0.0.1`, so listening on other interfaces
+/// always takes an explicit address such as `0.0.0.0:9464`.
 ///
 /// ```
 /// let server = meterbox::serve("127.0.0.1:0")?;
 /// println!("metrics on http://{}/metrics", server.local_addr());
 /// server.shutdown();
+///
+/// let port = 0; // from configuration
+/// let server = meterbox::serve(format!("127.0.0.1:{port}"))?;
+/// assert!(server.local_addr().ip().is_loopback());
 /// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Errors
 ///
 /// When the address does not resolve or cannot be bound.
-pub fn serve(addr: &str) -> io::Result<ServerHandle> {
+pub fn serve(addr: impl AsRef<str>) -> io::Result<ServerHandle> {
     Server::new(addr).start()
 }
 
@@ -110,9 +115,9 @@ impl Server {
     /// once, 5 seconds to send a request head, 10 seconds to render a response and 10 to take
     /// it, heads of at most 8 KiB.
     #[must_use]
-    pub fn new(addr: &str) -> Self {
+    pub fn new(addr: impl AsRef<str>) -> Self {
         Self {
-            addr: addr.to_owned(),
+            addr: addr.as_ref().to_owned(),
             source: None,
             token: None,
             max_connections: 1024,
