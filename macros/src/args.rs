@@ -259,3 +259,39 @@ fn bucket_bounds(array: &ExprArray) -> Result<Vec<f64>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(attr: Attr, tokens: TokenStream) -> Result<Args> {
+        Args::parse(attr, tokens)
+    }
+
+    #[test]
+    fn options_are_read_into_the_model() {
+        let args = parse(
+            Attr::Timed,
+            quote! { name = "work_seconds", labels(shop = "eu", tenant = t.id()), buckets = [0.1, 1.0] },
+        )
+        .unwrap();
+        assert_eq!(args.name.unwrap().value(), "work_seconds");
+        assert_eq!(args.labels.len(), 1);
+        assert_eq!(args.labels[0].0, "shop");
+        assert_eq!(args.computed.len(), 1);
+        assert_eq!(args.computed[0].0, "tenant");
+        assert_eq!(args.buckets, Some(vec![0.1, 1.0]));
+    }
+
+    #[test]
+    fn bad_options_say_why() {
+        let message = |attr, tokens| parse(attr, tokens).err().unwrap().to_string();
+        assert!(message(Attr::Timed, quote! { name = "work_total" })
+            .contains("`_total` names a counter"));
+        assert!(message(Attr::Timed, quote! { buckets = BOUNDS }).contains("written out"));
+        assert!(message(Attr::Timed, quote! { buckets = [1.0, 0.5] }).contains("increasing"));
+        assert!(message(Attr::Counted, quote! { buckets = [1.0] }).contains("unknown option"));
+        assert!(message(Attr::Metric, quote! { labels(x = y) }).contains("constant"));
+        assert!(message(Attr::Counted, quote! { name = "a", name = "b" }).contains("name"));
+    }
+}

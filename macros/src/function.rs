@@ -259,3 +259,53 @@ fn with_leading(body: &Group, stmt: &TokenStream) -> Group {
     group.set_span(body.span());
     group
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(tokens: TokenStream) -> Vec<Attribute> {
+        syn::parse2::<FnItem>(tokens).expect("a function").attrs
+    }
+
+    #[test]
+    fn an_attribute_that_records_the_same_is_refused() {
+        let twice = attrs(quote! { #[counted] fn f() {} });
+        let err = check_repeats("counted", &twice, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("#[counted] is redundant"), "{err}");
+        let under = attrs(quote! { #[meterbox::timed] fn f() {} });
+        let err = check_repeats("instrumented", &under, false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("durations"), "{err}");
+        let impl_level = attrs(quote! { #[in_flight] fn f() {} });
+        assert!(check_repeats("instrumented", &impl_level, true)
+            .unwrap_err()
+            .to_string()
+            .contains("on the impl block"));
+        // Attributes that record other things stack.
+        let stacked = attrs(quote! { #[timed] #[in_flight] #[inline] fn f() {} });
+        assert!(check_repeats("counted", &stacked, false).is_ok());
+    }
+
+    #[test]
+    fn label_uses_go_first_after_inner_attributes() {
+        let body: Group = syn::parse2(quote! { { #![allow(unused)] work() } }).expect("a body");
+        let with = with_leading(&body, &quote! { let _ = 1; });
+        let text = with.stream().to_string();
+        let attr = text.find("allow").expect("the inner attribute is kept");
+        let stmt = text.find("let _").expect("the statement is added");
+        let work = text.find("work").expect("the body is kept");
+        assert!(attr < stmt && stmt < work, "{text}");
+    }
+
+    #[test]
+    fn types_are_labelled_by_their_last_segment() {
+        let ty = |tokens: TokenStream| type_label(&syn::parse2(tokens).expect("a type"));
+        assert_eq!(ty(quote! { crate::db::Repo<T> }), "Repo");
+        assert_eq!(ty(quote! { &'a mut Repo }), "Repo");
+        assert_eq!(ty(quote! { [u8; 4] }), "[u8;4]");
+    }
+}

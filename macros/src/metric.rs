@@ -206,3 +206,63 @@ fn check_reserved_name(name: &str, ty: &syn::Type, span: proc_macro2::Span) -> R
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expr(tokens: TokenStream) -> syn::Expr {
+        syn::parse2(tokens).expect("an expression")
+    }
+
+    fn ty(tokens: TokenStream) -> syn::Type {
+        syn::parse2(tokens).expect("a type")
+    }
+
+    #[test]
+    fn family_label_names_are_read_through_method_chains() {
+        assert_eq!(
+            family_label_names(&expr(quote! { Family::new(["method", "status"]) })),
+            ["method", "status"]
+        );
+        assert_eq!(
+            family_label_names(&expr(
+                quote! { Family::with_prototype(["route"], Histogram::new(&[1.0])).with_limit(5) }
+            )),
+            ["route"]
+        );
+        // A constant's value is not in the tokens.
+        assert!(family_label_names(&expr(quote! { Family::new(NAMES) })).is_empty());
+        assert!(family_label_names(&expr(quote! { Counter::new() })).is_empty());
+    }
+
+    #[test]
+    fn types_are_read_from_their_tokens() {
+        assert_eq!(kind_of(&ty(quote! { Counter })), Some("counter"));
+        assert_eq!(
+            kind_of(&ty(quote! { meterbox::ShardedCounter })),
+            Some("counter")
+        );
+        assert_eq!(
+            kind_of(&ty(quote! { Family<Histogram, 1> })),
+            Some("histogram")
+        );
+        assert_eq!(kind_of(&ty(quote! { CallbackGauge })), Some("gauge"));
+        assert_eq!(kind_of(&ty(quote! { MyOwn })), None);
+        assert!(type_mentions(&ty(quote! { Family<Meter, 2> }), "Meter"));
+        assert!(!type_mentions(&ty(quote! { Metered }), "Meter"));
+    }
+
+    #[test]
+    fn built_in_names_keep_their_types() {
+        let span = proc_macro2::Span::call_site();
+        assert!(check_reserved_name("function_calls_total", &ty(quote! { Gauge }), span).is_err());
+        assert!(check_reserved_name("function_calls_total", &ty(quote! { Counter }), span).is_ok());
+        assert!(
+            check_reserved_name("function_duration_seconds", &ty(quote! { Counter }), span)
+                .is_err()
+        );
+        assert!(check_reserved_name("meterbox_things", &ty(quote! { Counter }), span).is_err());
+        assert!(check_reserved_name("orders_total", &ty(quote! { MyOwn }), span).is_ok());
+    }
+}

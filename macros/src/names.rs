@@ -130,3 +130,49 @@ pub fn counter_name(name: &str) -> String {
         format!("{name}_total")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span() -> Span {
+        Span::call_site()
+    }
+
+    #[test]
+    fn metric_names_follow_the_data_model_without_colons() {
+        assert!(check_metric_name("orders_total", span()).is_ok());
+        assert!(check_metric_name("_private", span()).is_ok());
+        for bad in ["9lives", "orders-total", "job:rate5m", "", "tâche"] {
+            assert!(check_metric_name(bad, span()).is_err(), "{bad}");
+        }
+        let err = check_metric_name("latency_count", span()).unwrap_err();
+        assert!(err.to_string().contains("`_count` is reserved"), "{err}");
+    }
+
+    #[test]
+    fn label_names_refuse_reserved_ones() {
+        assert!(check_label_name("route", span(), &[]).is_ok());
+        for bad in ["le", "quantile", "__x", "9x", "a-b", ""] {
+            assert!(check_label_name(bad, span(), &[]).is_err(), "{bad}");
+        }
+        assert!(check_label_name("function", span(), &["function"]).is_err());
+    }
+
+    #[test]
+    fn units_are_base_units_appended_before_total() {
+        let unit = |text: &str| check_unit(&LitStr::new(text, span()));
+        assert_eq!(unit("seconds").unwrap(), "seconds");
+        let scaled = unit("milliseconds").unwrap_err().to_string();
+        assert!(scaled.contains("`seconds`"), "{scaled}");
+        assert!(unit("Bytes").is_err());
+        assert!(unit("_x").is_err());
+        assert_eq!(with_unit("payload", "bytes"), "payload_bytes");
+        assert_eq!(with_unit("payload_bytes", "bytes"), "payload_bytes");
+        assert_eq!(with_unit("sent_total", "bytes"), "sent_bytes_total");
+        assert_eq!(with_unit("sent_bytes_total", "bytes"), "sent_bytes_total");
+        assert_eq!(with_unit("plain", ""), "plain");
+        assert_eq!(counter_name("jobs"), "jobs_total");
+        assert_eq!(counter_name("jobs_total"), "jobs_total");
+    }
+}
