@@ -20,6 +20,7 @@ use crate::sanitize::{exposition_key, exposition_name, sanitize_mode, InvalidNam
 
 /// Why a family could not be registered.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RegisterError {
     /// The name or a label key is unusable under the current [`Sanitize`](crate::Sanitize)
     /// mode.

@@ -13,6 +13,7 @@ use crate::metrics::{
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Kind {
     /// Only goes up.
     Counter,
@@ -45,6 +46,7 @@ impl fmt::Display for Kind {
 
 /// One stored value that a series reads at exposition time.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Cell {
     /// A counter's value.
     Counter(&'static Counter),

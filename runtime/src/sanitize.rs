@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 /// How names and label keys built at run time are made valid: one setting for the process,
 /// [`set_sanitize`], `Sanitize::Prometheus` unless changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Sanitize {
     /// Every character outside ASCII letters, digits and `_` becomes `_` (`:` too, which
     /// Prometheus keeps for recording rules), and a leading digit gets a `_` in front:

@@ -81,6 +81,7 @@ impl Series {
 
 /// A series' value.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum Value {
     /// A counter.
     Counter(u64),

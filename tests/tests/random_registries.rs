@@ -153,6 +153,7 @@ fn value(rng: &mut Rng, kind: Kind) -> Value {
             count: rng.next() >> 40,
             sum: float(rng),
         }),
+        other => panic!("a type this test does not generate: {other}"),
     }
 }
 
@@ -233,6 +234,7 @@ fn expected(snapshot: &Snapshot, openmetrics: bool) -> Vec<Sample> {
                         push("sum", v.sum);
                     }
                 }
+                other => panic!("a value this test does not generate: {other:?}"),
             }
         }
     }

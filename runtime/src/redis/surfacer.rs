@@ -54,6 +54,7 @@ return 1
 
 /// How gauges from several processes share a namespace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GaugeMode {
     /// One field per series: the process that wrote last wins (Python `prometheus_client`'s
     /// `mostrecent`).

@@ -10,6 +10,7 @@ use crate::snapshot::{Snapshot, Value};
 
 /// How labels become part of a Graphite series name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GraphiteLabels {
     /// Graphite tags: `orders_total;shop=eu;host=a` (Graphite 1.1 and later).
     Tags,

@@ -13,6 +13,7 @@ use crate::snapshot::{Snapshot, Value};
 
 /// How labels reach a StatsD server, whose protocol has none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StatsdLabels {
     /// In the name: `jobs.queue.mail` (plain StatsD, Etsy's server, collectd).
     Path,
