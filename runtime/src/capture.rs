@@ -13,10 +13,10 @@ use core::cell::RefCell;
 use core::marker::PhantomData;
 use std::collections::HashMap;
 
-use crate::encode::layout::{FamilyLayout, SeriesLayout};
+use crate::encode::layout::SeriesLayout;
 use crate::metrics::{Counter, Gauge, Histogram, ShardedCounter, Summary};
 use crate::registry::{Cell, Kind};
-use crate::snapshot::{FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value};
+use crate::snapshot::{HistogramValue, Snapshot, SummaryValue, Value};
 
 /// Whether this build records for captures.
 pub(crate) const RECORDING: bool = cfg!(any(debug_assertions, feature = "capture"));
@@ -220,16 +220,7 @@ impl Capture {
                 .map(|(_, r)| r.clone())
                 .unwrap_or_default()
         });
-        let layout = crate::encode::layout();
-        let families = layout
-            .families
-            .iter()
-            .map(|f| family(f, &records))
-            .collect();
-        Snapshot {
-            time: std::time::SystemTime::now(),
-            families,
-        }
+        crate::snapshot::snapshot_with(|kind, series| value(kind, series, &records))
     }
 }
 
@@ -240,25 +231,6 @@ impl Drop for Capture {
                 active.retain(|(id, _)| *id != self.id);
             }
         });
-    }
-}
-
-fn family(f: &FamilyLayout, records: &Records) -> FamilySnapshot {
-    let dynamic = f.dynamic_series();
-    FamilySnapshot {
-        name: f.name,
-        help: f.help,
-        unit: f.unit,
-        kind: f.kind,
-        series: f
-            .series
-            .iter()
-            .chain(dynamic.iter())
-            .map(|s| Series {
-                labels: s.labels.clone(),
-                value: value(f.kind, s, records),
-            })
-            .collect(),
     }
 }
 

@@ -57,12 +57,11 @@ fn unwritable_path_reports_and_exits_normally() {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-#[cfg(unix)]
-fn dump_on_signal(signal: &str, name: &str) {
-    let path = temp_path(name);
+/// The child dumping to `path`, once it says it is ready.
+fn ready_child(path: &std::path::Path, mode: &str) -> std::process::Child {
     let mut child = child()
-        .arg(&path)
-        .arg("wait")
+        .arg(path)
+        .arg(mode)
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn child");
@@ -71,6 +70,13 @@ fn dump_on_signal(signal: &str, name: &str) {
         .read_line(&mut line)
         .expect("read ready line");
     assert_eq!(line.trim(), "ready");
+    child
+}
+
+#[cfg(unix)]
+fn dump_on_signal(signal: &str, name: &str) {
+    let path = temp_path(name);
+    let mut child = ready_child(&path, "wait");
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -89,17 +95,7 @@ fn dump_on_signal(signal: &str, name: &str) {
 fn a_second_signal_during_a_slow_dump_exits_at_once_and_leaves_the_old_file_whole() {
     let path = temp_path("slow.prom");
     std::fs::write(&path, "previous dump\n").expect("an earlier dump");
-    let mut child = child()
-        .arg(&path)
-        .arg("slow")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn child");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read ready line");
-    assert_eq!(line.trim(), "ready");
+    let mut child = ready_child(&path, "slow");
     let kill = |signal: &str| {
         let status = Command::new("kill")
             .args([signal, &child.id().to_string()])
