@@ -62,6 +62,9 @@ rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --prof
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,statsd,capture
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
 
+step "publish dry run: both crates package"
+cargo package -p meterbox-macros -p meterbox --no-verify
+
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p meterbox --all-features
 
