@@ -12,6 +12,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::encode::claims;
+use crate::intern::intern;
 use crate::metrics::children::Children;
 use crate::metrics::member::{Exposure, Keyed};
 use crate::metrics::{Counter, Member};
@@ -131,10 +132,6 @@ fn exposed_name(name: &str, kind: Kind) -> String {
     exposed
 }
 
-fn leak(text: &str) -> &'static str {
-    Box::leak(Box::from(text))
-}
-
 impl<M: Member> DynamicFamily<M> {
     /// Registers a family of `M` at its default settings.
     ///
@@ -205,7 +202,7 @@ impl<M: Member> DynamicFamily<M> {
                 _ => Err(taken(entry.descriptor)),
             };
         }
-        let label_names: Vec<&'static str> = keys.iter().map(|k| leak(k)).collect();
+        let label_names: Vec<&'static str> = keys.iter().map(|k| intern(k)).collect();
         let family: &'static Self = Box::leak(Box::new(Self {
             label_names: label_names.leak(),
             prototype,
@@ -213,8 +210,8 @@ impl<M: Member> DynamicFamily<M> {
             exposure: Exposure::new(),
         }));
         let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
-            name: leak(&name),
-            help: leak(help),
+            name: intern(&name),
+            help: intern(help),
             unit: "",
             labels: &[],
             file: site.file(),

@@ -10,9 +10,7 @@
 //! too). Names are compared in the form the text formats emit, so `a.b` and `a-b` (both
 //! `a_b` there) are one name.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
-
+use crate::intern::intern;
 use crate::sanitize::exposition_key;
 use crate::snapshot::Snapshot;
 
@@ -31,7 +29,7 @@ pub(crate) fn resolve(labels: &mut [Label], layer: impl Fn(usize) -> u8) -> bool
     let renamed = resolve_names(&mut keys, layer);
     for ((key, _), new) in labels.iter_mut().zip(&keys) {
         if key != new {
-            *key = exported(new);
+            *key = intern(new);
         }
     }
     renamed
@@ -119,15 +117,6 @@ pub(crate) fn resolved(snapshot: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
         }
     }
     std::borrow::Cow::Owned(owned)
-}
-
-/// A renamed label name, made once per name.
-fn exported(name: &str) -> &'static str {
-    static MADE: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
-    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-    made.get_or_insert_with(HashMap::new)
-        .entry(name.to_owned())
-        .or_insert_with_key(|name| Box::leak(name.clone().into_boxed_str()))
 }
 
 #[cfg(test)]

@@ -49,6 +49,7 @@ mod dump;
 mod dynamic;
 mod encode;
 mod instrument;
+mod intern;
 mod label_clash;
 mod labels;
 mod metrics;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::text::{escape_label_value, push_f64};
 use crate::dynamic;
+use crate::intern::intern;
 use crate::label_clash;
 use crate::registry::{registry, Cell, Conflict, Descriptor, Kind};
 use crate::sanitize::{exposition_key, exposition_name};
@@ -94,7 +95,7 @@ impl FamilyLayout {
                     }
                     layout += 1;
                     labels = all_labels(d, extra);
-                    labels.push(("meterbox_layout", intern(layout.to_string())));
+                    labels.push(("meterbox_layout", intern(&layout.to_string())));
                 }
                 merged
                     .entry(label_text(&labels))
@@ -358,19 +359,10 @@ fn conflict_name(
     loop {
         let candidate = format!("{stem}_conflict{n}{unit_suffix}{total}");
         if !defined.contains(candidate.as_str()) && !families.contains_key(candidate.as_str()) {
-            return intern(candidate);
+            return intern(&candidate);
         }
         n += 1;
     }
-}
-
-/// A name made at run time, leaked once however often the layout is rebuilt.
-fn intern(name: String) -> &'static str {
-    static MADE: Mutex<Option<HashMap<String, &'static str>>> = Mutex::new(None);
-    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-    made.get_or_insert_with(HashMap::new)
-        .entry(name)
-        .or_insert_with_key(|name| Box::leak(name.clone().into_boxed_str()))
 }
 
 /// The definitions, each followed by the definition of its companion family if it has one
@@ -438,7 +430,7 @@ fn all_labels(d: &'static Descriptor, extra: &[&'static str]) -> Vec<(&'static s
 /// The exposed name: a counter's name always ends in `_total`, as both formats expect.
 fn family_name(d: &Descriptor) -> &'static str {
     if d.kind() == Kind::Counter && !d.name.ends_with("_total") {
-        intern(format!("{}_total", d.name))
+        intern(&format!("{}_total", d.name))
     } else {
         d.name
     }

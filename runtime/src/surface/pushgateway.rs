@@ -6,6 +6,7 @@ use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
 
 use super::{http, SurfaceError, Surfacer};
+use crate::intern::intern;
 use crate::snapshot::Snapshot;
 use crate::Format;
 
@@ -32,7 +33,7 @@ use crate::Format;
 #[derive(Debug)]
 pub struct PushgatewaySurfacer {
     url: String,
-    /// Kept for the program's life, as the labels they take from the series must be.
+    /// Interned, as the labels they take names from are.
     grouping: Vec<(&'static str, &'static str)>,
     delete_on_shutdown: bool,
     agent: ureq::Agent,
@@ -46,7 +47,7 @@ impl PushgatewaySurfacer {
         let agent = http::agent(Duration::from_secs(5));
         Self {
             url: base_url.trim_end_matches('/').to_owned(),
-            grouping: vec![("job", leak(job))],
+            grouping: vec![("job", intern(job))],
             delete_on_shutdown: false,
             agent,
         }
@@ -68,7 +69,7 @@ impl PushgatewaySurfacer {
     /// Adds a grouping label.
     #[must_use]
     pub fn group(mut self, key: &str, value: &str) -> Self {
-        self.grouping.push((leak(key), leak(value)));
+        self.grouping.push((intern(key), intern(value)));
         self
     }
 
@@ -93,10 +94,6 @@ impl PushgatewaySurfacer {
         }
         url
     }
-}
-
-fn leak(text: &str) -> &'static str {
-    Box::leak(Box::from(text))
 }
 
 impl Surfacer for PushgatewaySurfacer {

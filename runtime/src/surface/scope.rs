@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{SurfaceError, Surfacer};
+use crate::intern::intern;
 use crate::snapshot::{snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, Value};
 
 /// What the program recorded between [`Scope::begin`] and [`Scope::end`]: counter and
@@ -49,13 +50,11 @@ impl Scope {
         }
     }
 
-    /// Adds a label to every series the scope reports, such as the route. The strings are
-    /// kept for the program's life, so use values of bounded variety.
+    /// Adds a label to every series the scope reports, such as the route. Each distinct
+    /// string is kept for the program's life, so use values of bounded variety.
     #[must_use]
     pub fn label(mut self, key: &str, value: &str) -> Self {
-        let key: &'static str = Box::leak(Box::from(key));
-        let value: &'static str = Box::leak(Box::from(value));
-        self.labels.push((key, value));
+        self.labels.push((intern(key), intern(value)));
         self
     }
 

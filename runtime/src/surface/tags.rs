@@ -1,6 +1,7 @@
 //! Global tags: labels a reporter adds to every series it sends, from code and from the
 //! environment, with the host's name by default.
 
+use crate::intern::intern;
 use crate::sanitize::{sanitize_mode, InvalidName};
 use crate::snapshot::Snapshot;
 
@@ -28,7 +29,7 @@ pub(crate) fn host_name() -> Option<String> {
 
 /// The tags to add: those from code, then those from `env` (the value of `METERBOX_TAGS`)
 /// whose keys code did not set, then `host` unless turned off or already set. Keys go
-/// through the process's `Sanitize` setting; each string is leaked once, when the reporter
+/// through the process's `Sanitize` setting; each string is interned when the reporter
 /// starts, so snapshots can carry them as `'static` labels.
 pub(crate) fn resolve(
     code: &[(String, String)],
@@ -47,11 +48,7 @@ pub(crate) fn resolve(
     }
     Ok(tags
         .into_iter()
-        .map(|(k, v)| {
-            let k: &'static str = Box::leak(k.into_boxed_str());
-            let v: &'static str = Box::leak(v.into_boxed_str());
-            (k, v)
-        })
+        .map(|(k, v)| (intern(&k), intern(&v)))
         .collect())
 }
 
