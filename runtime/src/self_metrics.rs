@@ -1,8 +1,6 @@
 //! The runtime's own metrics: its version, which also keeps the registry from ever being
 //! empty (an empty link section has broken some linkers), and what families dropped.
 
-use std::sync::{Mutex, PoisonError};
-
 use crate::metrics::{Counter, Family, Gauge, Histogram};
 use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
 
@@ -111,50 +109,9 @@ crate::__register! {
     };
 }
 
-/// One series per kind of conflict and metric name, read from the exposition layout.
-struct DefinitionConflicts;
-
-impl Collect for DefinitionConflicts {
-    fn kind(&self) -> Kind {
-        Kind::Gauge
-    }
-
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        &["metric", "what"]
-    }
-
-    fn is_dynamic(&self) -> bool {
-        true
-    }
-
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        // A gauge per (metric, what), made once and set to the current count.
-        static MADE: Mutex<Vec<(&'static str, &'static str, &'static Gauge)>> =
-            Mutex::new(Vec::new());
-        let layout = crate::encode::layout();
-        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
-        for gauge in made.iter().map(|(_, _, g)| g) {
-            gauge.set(0.0);
-        }
-        for conflict in &layout.conflicts {
-            let found = made
-                .iter()
-                .find(|(m, w, _)| *m == conflict.name && *w == conflict.what)
-                .map(|(_, _, g)| *g);
-            let gauge = found.unwrap_or_else(|| {
-                let gauge: &'static Gauge = Box::leak(Box::new(Gauge::new()));
-                made.push((conflict.name, conflict.what, gauge));
-                gauge
-            });
-            gauge.add(1.0);
-        }
-        for &(metric, what, gauge) in made.iter() {
-            visit(&[metric, what], Cell::Gauge(gauge));
-        }
-    }
-}
-
-static CONFLICTS: DefinitionConflicts = DefinitionConflicts;
+/// Conflicts between definitions, by metric and what differs; set each time the exposition
+/// layout is built.
+pub(crate) static DEFINITION_CONFLICTS: Family<Gauge, 2> = Family::new(["metric", "what"]);
 
 crate::__register! {
     static CONFLICTS_DESCRIPTOR: Descriptor = Descriptor {
@@ -164,6 +121,6 @@ crate::__register! {
         labels: &[],
         file: file!(),
         line: line!(),
-        source: &CONFLICTS,
+        source: &DEFINITION_CONFLICTS,
     };
 }

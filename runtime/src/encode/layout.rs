@@ -14,6 +14,7 @@ use crate::intern::intern;
 use crate::label_clash;
 use crate::registry::{registry, Cell, Conflict, Descriptor, Kind};
 use crate::sanitize::{exposition_key, exposition_name};
+use crate::self_metrics::DEFINITION_CONFLICTS;
 
 pub(crate) struct Layout {
     pub families: Vec<FamilyLayout>,
@@ -151,12 +152,17 @@ pub(crate) fn layout() -> Arc<Layout> {
     let descriptors: Vec<&'static Descriptor> =
         registry().iter().chain(dynamic::descriptors()).collect();
     let layout = Arc::new(build(&descriptors));
-    // Each conflict is reported once, however often the layout is rebuilt.
+    // Each conflict is reported once, however often the layout is rebuilt, and counted.
     let previous = slot.as_ref().map_or(&[][..], |(_, l)| &l.conflicts[..]);
+    let mut counts: BTreeMap<(&str, &str), f64> = BTreeMap::new();
     for conflict in &layout.conflicts {
         if !previous.contains(conflict) {
             eprintln!("meterbox: {conflict}");
         }
+        *counts.entry((conflict.name, conflict.what)).or_default() += 1.0;
+    }
+    for ((metric, what), n) in counts {
+        DEFINITION_CONFLICTS.with([metric, what]).set(n);
     }
     *slot = Some((generation, Arc::clone(&layout)));
     layout
