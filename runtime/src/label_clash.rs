@@ -11,11 +11,8 @@
 //! `a_b` there) are one name.
 
 use crate::intern::intern;
-use crate::sanitize::exposition_key;
+use crate::sanitize::{exposition_key, reserved_key};
 use crate::snapshot::Snapshot;
-
-/// Label names the text formats add themselves (`__…` is reserved too).
-const RESERVED: [&str; 2] = ["le", "quantile"];
 
 /// One label: name and value.
 pub(crate) type Label = (&'static str, &'static str);
@@ -25,6 +22,9 @@ pub(crate) type Label = (&'static str, &'static str);
 /// same. `layer(i)` is the layer of `labels[i]`, higher meaning outer. The order of the
 /// labels is kept. Returns whether anything was renamed.
 pub(crate) fn resolve(labels: &mut [Label], layer: impl Fn(usize) -> u8) -> bool {
+    if clash_free(labels) {
+        return false;
+    }
     let mut keys: Vec<String> = labels.iter().map(|(k, _)| (*k).to_owned()).collect();
     let renamed = resolve_names(&mut keys, layer);
     for ((key, _), new) in labels.iter_mut().zip(&keys) {
@@ -57,8 +57,7 @@ fn resolve_names(keys: &mut [String], layer: impl Fn(usize) -> u8) -> bool {
             .collect();
         let loser = (0..keys.len()).find(|&i| {
             // Names the formats write themselves are the outermost layer of all.
-            RESERVED.contains(&emitted[i].as_str())
-                || emitted[i].starts_with("__")
+            reserved_key(&emitted[i])
                 || (0..keys.len()).any(|j| {
                     j != i
                         && emitted[i] == emitted[j]
@@ -71,6 +70,16 @@ fn resolve_names(keys: &mut [String], layer: impl Fn(usize) -> u8) -> bool {
         keys[i] = format!("exported_{}", emitted[i]);
         renamed = true;
     }
+}
+
+/// Whether no emitted name of `labels` is reserved or taken twice: the common case, checked
+/// without allocating for names that are already valid.
+fn clash_free(labels: &[Label]) -> bool {
+    let emitted: Vec<_> = labels.iter().map(|(k, _)| exposition_key(k)).collect();
+    emitted
+        .iter()
+        .enumerate()
+        .all(|(i, k)| !reserved_key(k) && !emitted[..i].contains(k))
 }
 
 /// `inner`, then `outer`, resolved: the outer labels keep their names.
@@ -101,12 +110,10 @@ pub(crate) fn over_snapshot(snapshot: &mut Snapshot, outer: &[Label], add: bool)
 /// `snapshot` with no label name twice on a series (a snapshot built by hand may have that),
 /// borrowed when it has none.
 pub(crate) fn resolved(snapshot: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
-    let clean = snapshot.families.iter().all(|f| {
-        f.series.iter().all(|s| {
-            let mut probe = s.labels.clone();
-            !resolve(&mut probe, |_| 0)
-        })
-    });
+    let clean = snapshot
+        .families
+        .iter()
+        .all(|f| f.series.iter().all(|s| clash_free(&s.labels)));
     if clean {
         return std::borrow::Cow::Borrowed(snapshot);
     }

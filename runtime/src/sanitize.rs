@@ -104,9 +104,7 @@ impl Sanitize {
     pub fn label_key(self, text: &str) -> Result<Cow<'_, str>, InvalidName> {
         let key = self.apply(text, What::LabelKey)?;
         // Checked as the text formats will show it too: `..x` is a permissive key, `__x` there.
-        let emitted = exposition_key(&key);
-        let reserved = |k: &str| k == "le" || k == "quantile" || k.starts_with("__");
-        if reserved(&key) || reserved(&emitted) {
+        if reserved_key(&key) || reserved_key(&exposition_key(&key)) {
             return Err(InvalidName {
                 text: text.to_owned(),
                 reason: "the label keys `le`, `quantile` and `__…` are reserved",
@@ -145,6 +143,11 @@ impl Sanitize {
         }
         Ok(Cow::Owned(out))
     }
+}
+
+/// Label keys the text formats write themselves (`le`, `quantile`) or reserve (`__…`).
+pub(crate) fn reserved_key(key: &str) -> bool {
+    key == "le" || key == "quantile" || key.starts_with("__")
 }
 
 /// The Prometheus form of a name or key already accepted by some mode, for the text formats.
