@@ -179,6 +179,16 @@ impl<M> Child<M> {
 struct Table<M: 'static> {
     slots: Box<[AtomicPtr<Child<M>>]>,
     shift: u32,
+    /// The children in the order created, the first `len` set: visits walk the children
+    /// that exist, not the slots, without a lock or a copy. Zeroed like the slots.
+    order: Box<[AtomicPtr<Child<M>>]>,
+}
+
+/// The child an entry of the table points at, if any.
+#[inline(always)]
+fn child_in<M>(entry: &AtomicPtr<Child<M>>) -> Option<&'static Child<M>> {
+    // SAFETY: an entry holds null or a leaked child, which lives for the program.
+    unsafe { entry.load(Ordering::Acquire).cast_const().as_ref() }
 }
 
 /// `n` empty slots, allocated zeroed.
@@ -203,15 +213,17 @@ impl<M> Table<M> {
         let slots = (limit * 2).next_power_of_two().max(8);
         let slots = zeroed_slots(slots);
         let shift = 64 - slots.len().trailing_zeros();
-        Self { slots, shift }
+        Self {
+            slots,
+            shift,
+            order: zeroed_slots(limit.max(1)),
+        }
     }
 
     /// The child in slot `i`, if any.
     #[inline(always)]
     fn slot(&self, i: usize) -> Option<&'static Child<M>> {
-        let child = self.slots.get(i)?.load(Ordering::Acquire);
-        // SAFETY: a slot holds null or a leaked child, which lives for the program.
-        unsafe { child.cast_const().as_ref() }
+        child_in(self.slots.get(i)?)
     }
 
     fn start(&self, hash: u64) -> usize {
@@ -263,9 +275,7 @@ impl<M> Table<M> {
 pub(crate) struct Children<M: 'static> {
     limit: usize,
     table: OnceLock<Table<M>>,
-    /// Every child in the order created, for visits that follow the children that exist
-    /// rather than the table's slots (many more, with a high limit). The insert lock too.
-    created: Mutex<Vec<&'static Child<M>>>,
+    insert: Mutex<()>,
     len: AtomicUsize,
     overflow: OnceLock<&'static Child<M>>,
     dropped: Counter,
@@ -276,7 +286,7 @@ impl<M> Children<M> {
         Self {
             limit: DEFAULT_LABEL_SET_LIMIT,
             table: OnceLock::new(),
-            created: Mutex::new(Vec::new()),
+            insert: Mutex::new(()),
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
             dropped: Counter::new(),
@@ -381,7 +391,7 @@ impl<M> Children<M> {
             self.dropped.inc();
             return self.overflow(values.len(), make);
         }
-        let mut created = self.created.lock().unwrap_or_else(PoisonError::into_inner);
+        let guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have created it meanwhile.
         if let Some(child) = table.find(hash, keys, values) {
             return &child.metric;
@@ -389,11 +399,11 @@ impl<M> Children<M> {
         // The overflow series' own label values name the overflow series, never a second
         // series that would read the same.
         if values.iter().all(|v| *v == OVERFLOW_LABEL_VALUE) {
-            drop(created);
+            drop(guard);
             return self.overflow(values.len(), make);
         }
         if self.len.load(Ordering::Relaxed) >= self.limit {
-            drop(created);
+            drop(guard);
             self.dropped.inc();
             return self.overflow(values.len(), make);
         }
@@ -409,7 +419,9 @@ impl<M> Children<M> {
             metric: make(),
         }));
         table.insert(child);
-        created.push(child);
+        // Under the lock `len` is below the limit, the size of `order`.
+        let len = self.len.load(Ordering::Relaxed);
+        table.order[len].store(core::ptr::from_ref(child).cast_mut(), Ordering::Release);
         self.len.fetch_add(1, Ordering::Release);
         &child.metric
     }
@@ -426,14 +438,14 @@ impl<M> Children<M> {
 
     /// Every child and then the overflow child, if any.
     pub fn for_each(&'static self, mut visit: impl FnMut(&'static [&'static str], &'static M)) {
-        // A copy of the list, so that no lock is held while visiting.
-        let created: Vec<&'static Child<M>> = self
-            .created
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
-        for child in created {
-            visit(child.values, &child.metric);
+        if let Some(table) = self.table.get() {
+            // Each of the first `len` entries was set before `len` counted it.
+            let len = self.len.load(Ordering::Acquire);
+            for entry in &table.order[..len] {
+                if let Some(child) = child_in(entry) {
+                    visit(child.values, &child.metric);
+                }
+            }
         }
         if let Some(overflow) = self.overflow.get() {
             visit(overflow.values, &overflow.metric);
