@@ -57,7 +57,7 @@ impl FamilyLayout {
             .dynamic_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if cache.0 != count || cache.1.is_empty() {
+        if cache.0 != count {
             *cache = (count, Arc::new(self.lay_out_dynamic()));
         }
         Arc::clone(&cache.1)
@@ -67,15 +67,7 @@ impl FamilyLayout {
         let mut merged: BTreeMap<String, SeriesLayout> = self
             .fixed
             .iter()
-            .map(|s| {
-                let series = SeriesLayout {
-                    labels: s.labels.clone(),
-                    cells: s.cells.clone(),
-                    prefixes: s.prefixes.clone(),
-                    site: s.site.clone(),
-                };
-                (label_text(&s.labels), series)
-            })
+            .map(|s| (label_text(&s.labels), s.clone()))
             .collect();
         for d in &self.dynamic {
             d.source.cells(&mut |extra, cell| {
@@ -104,7 +96,6 @@ impl FamilyLayout {
                         prefixes: prefixes(&self.exposed, self.kind, text, cell),
                         labels,
                         cells: Vec::new(),
-                        site: String::new(),
                     })
                     .cells
                     .push(cell);
@@ -122,6 +113,7 @@ impl FamilyLayout {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct SeriesLayout {
     pub labels: Vec<(&'static str, &'static str)>,
     /// The cells summed into this series (more than one when definitions coincide).
@@ -130,8 +122,6 @@ pub(crate) struct SeriesLayout {
     /// one for a counter or gauge; for a histogram one per bucket (`+Inf` last), then
     /// `_sum` and `_count`.
     pub prefixes: Vec<String>,
-    /// `file:line` of the first definition, for conflict reports.
-    pub site: String,
 }
 
 /// The layout, built on first use and again only when a family is registered at run time.
@@ -247,7 +237,6 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     prefixes: prefixes(&exposed_name, d.kind(), text, cell),
                     labels,
                     cells: Vec::new(),
-                    site: d.site(),
                 })
                 .cells
                 .push(cell);
@@ -272,7 +261,8 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     series,
                     fixed,
                     dynamic: entry.dynamic,
-                    dynamic_cache: Mutex::new((0, Arc::new(Vec::new()))),
+                    // No count yet: laid out at the first render.
+                    dynamic_cache: Mutex::new((usize::MAX, Arc::new(Vec::new()))),
                 }
             })
             .collect(),
