@@ -68,8 +68,8 @@ extern "C" fn on_signal(
         // A signal number fits in a byte.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let byte = signal as u8;
-        // SAFETY: writing one byte from a live buffer to our pipe; a full pipe is no harm,
-        // the watcher is awake already.
+        // SAFETY: writing one byte from a live buffer to our non-blocking pipe; a full pipe
+        // is no harm, the watcher is awake already.
         unsafe { libc::write(fd, core::ptr::from_ref(&byte).cast(), 1) };
     }
     let Some(i) = index(signal) else { return };
@@ -99,6 +99,11 @@ fn install() -> std::io::Result<()> {
     let mut fds = [0 as libc::c_int; 2];
     // SAFETY: `fds` has room for the two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // The handler must never block: with the pipe full, the watcher is awake anyway.
+    // SAFETY: setting a flag on the write end just created.
+    if unsafe { libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
     // SAFETY: the read end was just created and is owned by nothing else.
