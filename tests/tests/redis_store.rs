@@ -291,6 +291,24 @@ fn data_read_from_redis_is_untrusted_input() {
     if let Some(parsed) = openmetrics_parse(&both) {
         parsed.unwrap_or_else(|e| panic!("{e}\n{both}"));
     }
+    // The same name with another type in another namespace is shown beside it.
+    for (field, value) in [("own_total:t:", "g"), ("own_total::", "2.5")] {
+        let () = redis::cmd("HSET")
+            .arg("other")
+            .arg(field)
+            .arg(value)
+            .query(&mut con)
+            .unwrap();
+    }
+    let merged = render_many(&mut con, &["hostile", "other"], Format::Prometheus).unwrap();
+    assert!(merged.contains("# TYPE own_total counter\n"), "{merged}");
+    assert!(
+        merged.contains("own_conflict1{namespace=\"other\"} 2.5\n"),
+        "{merged}"
+    );
+    if let Some(complaints) = promtool_check(&merged) {
+        assert_eq!(complaints, "", "promtool on:\n{merged}");
+    }
     let prometheus = render_many(&mut con, &["hostile"], Format::Prometheus).unwrap();
     if let Some(complaints) = promtool_check(&prometheus) {
         assert_eq!(complaints, "", "promtool on:\n{prometheus}");

@@ -340,25 +340,27 @@ fn conflict_name(
     defined: &HashSet<&'static str>,
     families: &BTreeMap<&'static str, Entry>,
 ) -> &'static str {
-    let stem = name.strip_suffix("_total").unwrap_or(name);
-    let unit_suffix = if d.unit.is_empty() {
-        String::new()
-    } else {
-        format!("_{}", d.unit)
-    };
-    let stem = stem.strip_suffix(&unit_suffix).unwrap_or(stem);
-    let total = if d.kind() == Kind::Counter {
-        "_total"
-    } else {
-        ""
-    };
     loop {
-        let candidate = format!("{stem}_conflict{n}{unit_suffix}{total}");
+        let candidate = conflict_candidate(name, d.unit, d.kind(), n);
         if !defined.contains(candidate.as_str()) && !families.contains_key(candidate.as_str()) {
             return intern(&candidate);
         }
         n += 1;
     }
+}
+
+/// `<stem>_conflict<n>`, then `_<unit>` and, for a counter, `_total`: the `n`th name for a
+/// definition of `name` that cannot share it.
+pub(crate) fn conflict_candidate(name: &str, unit: &str, kind: Kind, n: usize) -> String {
+    let stem = name.strip_suffix("_total").unwrap_or(name);
+    let unit_suffix = if unit.is_empty() {
+        String::new()
+    } else {
+        format!("_{unit}")
+    };
+    let stem = stem.strip_suffix(&unit_suffix).unwrap_or(stem);
+    let total = if kind == Kind::Counter { "_total" } else { "" };
+    format!("{stem}_conflict{n}{unit_suffix}{total}")
 }
 
 /// The definitions, each followed by the definition of its companion family if it has one

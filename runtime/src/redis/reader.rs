@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::keys::{kind_of, parse, Ext};
 use crate::encode::{
-    claims, escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64,
+    claims, conflict_candidate, escape_help, escape_label_value, help_or_name,
+    openmetrics_shows_sum, push_f64,
 };
 use crate::label_clash;
 use crate::registry::Kind;
@@ -166,7 +167,7 @@ impl Namespace {
                 || (target != name && self.families.contains_key(&target))
             {
                 n += 1;
-                target = format!("{name}_conflict{n}");
+                target = conflict_candidate(&name, "", kind, n);
             }
             if target != name {
                 self.warnings.push(format!(
@@ -200,7 +201,9 @@ impl Namespace {
                 .is_some_and(|f| f.kind != family.kind)
             {
                 n += 1;
-                target = format!("{name}_conflict{n}");
+                // Stored families all have a type: the untyped are left out when read.
+                let kind = family.kind.unwrap_or(Kind::Gauge);
+                target = conflict_candidate(&name, "", kind, n);
             }
             if target != name {
                 self.warnings.push(format!(
