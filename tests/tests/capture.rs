@@ -25,6 +25,9 @@ async fn fetch(n: u32) -> u32 {
     n
 }
 
+#[counted(sharded)]
+fn browse() {}
+
 /// Items per cart.
 #[metric]
 static CART_ITEMS: Histogram = Histogram::new(&[1.0, 5.0, 10.0]);
@@ -53,6 +56,7 @@ fn hammer() {
                     let _ = checkout(i % 3);
                     CART_ITEMS.observe(2.0);
                     OPEN_CARTS.add(1.0);
+                    browse();
                 }
             })
         })
@@ -72,6 +76,7 @@ fn exact(round: u32) {
     OPEN_CARTS.set(2.0);
     OPEN_CARTS.add(1.0);
     CART_SIZES.observe(4.0);
+    browse();
     let snap = cap.snapshot();
     assert_eq!(
         snap.counter("function_calls_total", &OK),
@@ -87,6 +92,8 @@ fn exact(round: u32) {
     assert_eq!(snap.gauge("open_carts", &[]), Some(3.0));
     let sizes = snap.summary("cart_sizes", &[]).expect("sizes");
     assert_eq!((sizes.count, sizes.quantile(0.5)), (1, Some(4.0)));
+    let browsed = [("function", "browse"), ("result", "ok")];
+    assert_eq!(snap.counter("function_calls_total", &browsed), Some(1));
 }
 
 #[test]

@@ -195,3 +195,19 @@ fn other_interfaces_take_an_explicit_address_and_shutdown_stops_serving() {
     server.shutdown();
     assert!(TcpStream::connect(loopback).is_err(), "still listening");
 }
+
+#[test]
+fn a_render_past_the_render_timeout_is_answered_with_503() {
+    let server = Server::new(":0")
+        .render_timeout(Duration::from_millis(200))
+        .source(|_| {
+            std::thread::sleep(Duration::from_secs(2));
+            Ok("late_total 1\n".to_owned())
+        })
+        .start()
+        .unwrap();
+    let started = Instant::now();
+    let response = http_get(server.local_addr(), "/metrics", &[]).unwrap();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+}
