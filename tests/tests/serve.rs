@@ -209,5 +209,9 @@ fn a_render_past_the_render_timeout_is_answered_with_503() {
     let started = Instant::now();
     let response = http_get(server.local_addr(), "/metrics", &[]).unwrap();
     assert_eq!(response.status, 503, "{}", response.text());
-    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
 }
