@@ -14,7 +14,9 @@ use std::io;
 
 #[cfg(feature = "push")]
 pub(crate) use json::batch;
-pub(crate) use layout::{claims, conflict_candidate, layout};
+#[cfg(feature = "redis")]
+pub(crate) use layout::conflict_candidate;
+pub(crate) use layout::{claims, layout};
 #[cfg(feature = "redis")]
 pub(crate) use text::{
     escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64,
