@@ -9,133 +9,12 @@
 //! builds) or with the cargo feature `capture`: elsewhere the hot path is exactly what it
 //! was, and [`Capture::start`] panics with a message saying so.
 
-use core::cell::RefCell;
 use core::marker::PhantomData;
-use std::collections::HashMap;
 
-use crate::encode::layout::SeriesLayout;
-use crate::metrics::{Counter, Gauge, Histogram, ShardedCounter, Summary};
-use crate::registry::{Cell, Kind};
+use crate::metrics::recording::{self, address, Recorded, Records, RECORDING};
+use crate::metrics::{Kind, MetricRef};
+use crate::model::{values, SeriesLayout};
 use crate::snapshot::{HistogramValue, Snapshot, SummaryValue, Value};
-
-/// Whether this build records for captures.
-pub(crate) const RECORDING: bool = cfg!(any(debug_assertions, feature = "capture"));
-
-/// What one capture has seen of one metric.
-#[derive(Debug, Clone)]
-enum Recorded {
-    Count(u64),
-    /// The value set last, if any, and what was added since.
-    Gauge(Option<f64>, f64),
-    /// Bucket counts (non-cumulative, `+Inf` last) and the sum.
-    Histogram(Vec<u64>, f64),
-    /// The values observed.
-    Summary(Vec<f64>),
-}
-
-type Records = HashMap<usize, Recorded>;
-
-thread_local! {
-    /// The captures active on this thread, by id; most threads have none.
-    static ACTIVE: RefCell<Vec<(u64, Records)>> = const { RefCell::new(Vec::new()) };
-}
-
-fn address<T>(metric: &T) -> usize {
-    core::ptr::from_ref(metric) as usize
-}
-
-/// Applies `f` to the record of `key` in every active capture of this thread.
-#[cold]
-#[inline(never)]
-fn with_records(key: usize, make: fn() -> Recorded, f: &dyn Fn(&mut Recorded)) {
-    // During thread teardown, or re-entered from inside a capture's own code: nothing to do.
-    let _ = ACTIVE.try_with(|active| {
-        if let Ok(mut active) = active.try_borrow_mut() {
-            for (_, records) in active.iter_mut() {
-                f(records.entry(key).or_insert_with(make));
-            }
-        }
-    });
-}
-
-/// Whether a capture is active on this thread: one thread-local read.
-#[inline]
-fn active() -> bool {
-    ACTIVE
-        .try_with(|a| a.try_borrow().is_ok_and(|a| !a.is_empty()))
-        .unwrap_or(false)
-}
-
-#[inline]
-pub(crate) fn counter(metric: &Counter, n: u64) {
-    if active() {
-        count(address(metric), n);
-    }
-}
-
-#[inline]
-pub(crate) fn sharded(metric: &ShardedCounter, n: u64) {
-    if active() {
-        count(address(metric), n);
-    }
-}
-
-fn count(key: usize, n: u64) {
-    with_records(key, || Recorded::Count(0), &|r| {
-        if let Recorded::Count(c) = r {
-            *c = c.wrapping_add(n);
-        }
-    });
-}
-
-#[inline]
-pub(crate) fn gauge_set(metric: &Gauge, value: f64) {
-    if active() {
-        with_records(address(metric), || Recorded::Gauge(None, 0.0), &|r| {
-            *r = Recorded::Gauge(Some(value), 0.0);
-        });
-    }
-}
-
-#[inline]
-pub(crate) fn gauge_add(metric: &Gauge, delta: f64) {
-    if active() {
-        with_records(address(metric), || Recorded::Gauge(None, 0.0), &|r| {
-            if let Recorded::Gauge(_, added) = r {
-                *added += delta;
-            }
-        });
-    }
-}
-
-#[inline]
-pub(crate) fn histogram(metric: &Histogram, bucket: usize, value: f64) {
-    if active() {
-        let buckets = metric.bounds().len() + 1;
-        with_records(
-            address(metric),
-            || Recorded::Histogram(Vec::new(), 0.0),
-            &|r| {
-                if let Recorded::Histogram(counts, sum) = r {
-                    counts.resize(buckets, 0);
-                    counts[bucket.min(buckets - 1)] += 1;
-                    *sum += value;
-                }
-            },
-        );
-    }
-}
-
-#[inline]
-pub(crate) fn summary(metric: &Summary, value: f64) {
-    if active() {
-        with_records(address(metric), || Recorded::Summary(Vec::new()), &|r| {
-            if let Recorded::Summary(values) = r {
-                values.push(value);
-            }
-        });
-    }
-}
 
 /// What the current thread records from [`Capture::start`] on, for asserting exact values
 /// in tests that run in parallel.
@@ -200,7 +79,7 @@ impl Capture {
             );
         }
         let id = NEXT.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        ACTIVE.with(|active| active.borrow_mut().push((id, HashMap::new())));
+        recording::start(id);
         Capture {
             id,
             _thread: PhantomData,
@@ -212,37 +91,26 @@ impl Capture {
     /// thread recorded nothing.
     #[must_use]
     pub fn snapshot(&self) -> Snapshot {
-        let records = ACTIVE.with(|active| {
-            active
-                .borrow()
-                .iter()
-                .find(|(id, _)| *id == self.id)
-                .map(|(_, r)| r.clone())
-                .unwrap_or_default()
-        });
+        let records = recording::records(self.id);
         crate::snapshot::snapshot_with(|kind, series| value(kind, series, &records))
     }
 }
 
 impl Drop for Capture {
     fn drop(&mut self) {
-        let _ = ACTIVE.try_with(|active| {
-            if let Ok(mut active) = active.try_borrow_mut() {
-                active.retain(|(id, _)| *id != self.id);
-            }
-        });
+        recording::stop(self.id);
     }
 }
 
 /// The key a cell's updates are recorded under.
-fn key(cell: Cell) -> Option<usize> {
+fn key(cell: MetricRef) -> Option<usize> {
     Some(match cell {
-        Cell::Counter(c) => address(c),
-        Cell::Sharded(c) => address(c),
-        Cell::Gauge(g) => address(g),
-        Cell::Histogram(h) => address(h),
-        Cell::Summary(s) => address(s),
-        Cell::Callback(_) | Cell::Rate(..) => return None,
+        MetricRef::Counter(c) => address(c),
+        MetricRef::Sharded(c) => address(c),
+        MetricRef::Gauge(g) => address(g),
+        MetricRef::Histogram(h) => address(h),
+        MetricRef::Summary(s) => address(s),
+        MetricRef::Callback(_) | MetricRef::Rate(..) => return None,
     })
 }
 
@@ -269,7 +137,7 @@ fn value(kind: Kind, series: &SeriesLayout, records: &Records) -> Value {
                 .sum(),
         ),
         Kind::Histogram => {
-            let bounds = series.bounds();
+            let bounds = series.bounds().to_vec();
             let mut buckets = vec![0; bounds.len() + 1];
             let mut sum = 0.0;
             for r in recorded {
@@ -294,7 +162,7 @@ fn value(kind: Kind, series: &SeriesLayout, records: &Records) -> Value {
                 })
                 .collect();
             values.sort_by(f64::total_cmp);
-            let quantiles = crate::encode::values::summary_quantiles(series)
+            let quantiles = values::summary_quantiles(series)
                 .iter()
                 .map(|&q| (q, nearest_rank(&values, q)))
                 .collect();

@@ -11,12 +11,13 @@ use core::panic::Location;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use crate::encode::claims;
 use crate::intern::intern;
 use crate::metrics::children::Children;
 use crate::metrics::member::{Exposure, Keyed};
+use crate::metrics::Kind;
 use crate::metrics::{Counter, Member};
-use crate::registry::{registry, Descriptor, Kind};
+use crate::naming::{claims, with_total};
+use crate::registry::{registry, Descriptor};
 use crate::sanitize::{exposition_key, exposition_name, sanitize_mode, InvalidName};
 
 /// Why a family could not be registered.
@@ -125,11 +126,7 @@ pub(crate) fn descriptors() -> Vec<&'static Descriptor> {
 /// The family name the text formats would show: the Prometheus form, and `_total` on a
 /// counter. Two definitions with the same one would be one family there.
 fn exposed_name(name: &str, kind: Kind) -> String {
-    let mut exposed = exposition_name(name).into_owned();
-    if kind == Kind::Counter && !exposed.ends_with("_total") {
-        exposed.push_str("_total");
-    }
-    exposed
+    with_total(&exposition_name(name), kind).into_owned()
 }
 
 impl<M: Member> DynamicFamily<M> {

@@ -1,8 +1,8 @@
 //! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
 //! guard that records the outcome on every exit path.
 
+use crate::metrics::{Collect, Kind, MetricRef};
 use crate::metrics::{Counter, Gauge, Member, ShardedCounter};
-use crate::registry::{Cell, Collect, Kind};
 
 /// How a call of an instrumented function ended: the `result` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub trait CallCounter: Send + Sync + Sized + 'static {
     /// The count.
     fn get(&self) -> u64;
     /// What the encoders read.
-    fn cell(&'static self) -> Cell;
+    fn cell(&'static self) -> MetricRef;
 }
 
 impl CallCounter for Counter {
@@ -63,8 +63,8 @@ impl CallCounter for Counter {
     fn get(&self) -> u64 {
         Counter::get(self)
     }
-    fn cell(&'static self) -> Cell {
-        Cell::Counter(self)
+    fn cell(&'static self) -> MetricRef {
+        MetricRef::Counter(self)
     }
 }
 
@@ -78,8 +78,8 @@ impl CallCounter for ShardedCounter {
     fn get(&self) -> u64 {
         ShardedCounter::get(self)
     }
-    fn cell(&'static self) -> Cell {
-        Cell::Sharded(self)
+    fn cell(&'static self) -> MetricRef {
+        MetricRef::Sharded(self)
     }
 }
 
@@ -126,7 +126,7 @@ impl<C: CallCounter> Collect for Calls<C> {
     fn extra_label_names(&'static self) -> &'static [&'static str] {
         &["result"]
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         for outcome in Outcome::ALL {
             visit(&[outcome.as_str()], self.counters[outcome as usize].cell());
         }

@@ -12,7 +12,6 @@
 
 use crate::intern::intern;
 use crate::sanitize::{exposition_key, reserved_key};
-use crate::snapshot::Snapshot;
 
 /// One label: name and value.
 pub(crate) type Label = (&'static str, &'static str);
@@ -74,7 +73,7 @@ fn resolve_names(keys: &mut [String], layer: impl Fn(usize) -> u8) -> bool {
 
 /// Whether no emitted name of `labels` is reserved or taken twice: the common case, checked
 /// without allocating for names that are already valid.
-fn clash_free(labels: &[Label]) -> bool {
+pub(crate) fn clash_free(labels: &[Label]) -> bool {
     let emitted: Vec<_> = labels.iter().map(|(k, _)| exposition_key(k)).collect();
     emitted
         .iter()
@@ -88,42 +87,6 @@ pub(crate) fn with_outer(inner: &[Label], outer: &[Label]) -> Vec<Label> {
     let split = inner.len();
     resolve(&mut labels, |i| u8::from(i >= split));
     labels
-}
-
-/// `snapshot` with `outer` labels over every series: added after each series' labels when
-/// `add` is set, and in either case taking their names from the series' own labels.
-pub(crate) fn over_snapshot(snapshot: &mut Snapshot, outer: &[Label], add: bool) {
-    if outer.is_empty() {
-        return;
-    }
-    for family in &mut snapshot.families {
-        for series in &mut family.series {
-            let mut labels = with_outer(&series.labels, outer);
-            if !add {
-                labels.truncate(series.labels.len());
-            }
-            series.labels = labels;
-        }
-    }
-}
-
-/// `snapshot` with no label name twice on a series (a snapshot built by hand may have that),
-/// borrowed when it has none.
-pub(crate) fn resolved(snapshot: &Snapshot) -> std::borrow::Cow<'_, Snapshot> {
-    let clean = snapshot
-        .families
-        .iter()
-        .all(|f| f.series.iter().all(|s| clash_free(&s.labels)));
-    if clean {
-        return std::borrow::Cow::Borrowed(snapshot);
-    }
-    let mut owned = snapshot.clone();
-    for family in &mut owned.families {
-        for series in &mut family.series {
-            resolve(&mut series.labels, |_| 0);
-        }
-    }
-    std::borrow::Cow::Owned(owned)
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ extern crate self as meterbox;
 /// optimiser removes), and the macros register nothing.
 const ENABLED: bool = !cfg!(feature = "disabled");
 
+// Which module may use which is set out, and checked, in `tests/tests/architecture.rs`.
 mod capture;
 mod clock;
 mod dump;
@@ -53,34 +54,38 @@ mod intern;
 mod label_clash;
 mod labels;
 mod metrics;
+mod model;
+mod naming;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod registry;
 mod sanitize;
 mod self_metrics;
-#[cfg(feature = "serve")]
 mod serve;
 mod snapshot;
 mod surface;
+mod syntax;
 
 pub use capture::Capture;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};
-pub use encode::{encode, render, render_into, scrape, Format};
+pub use encode::{encode, render, render_into, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
 pub use meterbox_macros::{
     counted, in_flight, instrumented, metered, metric, timed, LabelSet, LabelValue,
 };
 pub use metrics::{
-    CallbackGauge, Counter, Family, Gauge, Histogram, HistogramTimer, Member, Meter, MeterRates,
-    ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT,
-    DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE,
-    SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
+    CallbackGauge, Collect, Counter, Family, Gauge, Histogram, HistogramTimer, Kind, Member, Meter,
+    MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS,
+    DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS,
+    OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
 };
-pub use registry::{check, registry, Cell, Collect, Conflict, Descriptor, Kind};
+pub use model::{check, Conflict};
+pub use registry::{registry, Descriptor};
 pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
+pub use serve::scrape;
 #[cfg(feature = "serve")]
 pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
@@ -117,8 +122,9 @@ pub mod __private {
     };
     pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};
+    pub use crate::metrics::Collect;
     pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
-    pub use crate::registry::{Collect, Descriptor, METERBOX_METRICS_V0};
+    pub use crate::registry::{Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
 }
 

@@ -1,8 +1,9 @@
 //! The runtime's own metrics: its version, which also keeps the registry from ever being
 //! empty (an empty link section has broken some linkers), and what families dropped.
 
+use crate::metrics::{Collect, Kind, MetricRef};
 use crate::metrics::{Counter, Family, Gauge, Histogram};
-use crate::registry::{registry, Cell, Collect, Descriptor, Kind};
+use crate::registry::{registry, Descriptor};
 
 static BUILD_INFO: Gauge = Gauge::with_value(1.0);
 
@@ -34,7 +35,7 @@ impl Collect for DroppedLabelSets {
         true
     }
 
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         // The runtime's own families are left out: their label values are surfacer names,
         // a handful per program.
         let dynamic = crate::dynamic::descriptors();
@@ -44,7 +45,7 @@ impl Collect for DroppedLabelSets {
             .filter(|d| !d.name.starts_with("meterbox_"))
         {
             if let Some(dropped) = d.source.dropped_label_sets() {
-                visit(&[d.name], Cell::Counter(dropped));
+                visit(&[d.name], MetricRef::Counter(dropped));
             }
         }
     }

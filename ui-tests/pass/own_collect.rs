@@ -1,7 +1,7 @@
 //! A type of the user's own that implements `Collect` registers like the built-in ones.
 #![deny(warnings)]
 
-use meterbox::{metric, Cell, Collect, Counter, Kind};
+use meterbox::{metric, MetricRef, Collect, Counter, Kind};
 
 /// Two counters exposed as one metric with a `side` label.
 pub struct Pair {
@@ -16,9 +16,9 @@ impl Collect for Pair {
     fn extra_label_names(&'static self) -> &'static [&'static str] {
         &["side"]
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        visit(&["left"], Cell::Counter(&self.left));
-        visit(&["right"], Cell::Counter(&self.right));
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
+        visit(&["left"], MetricRef::Counter(&self.left));
+        visit(&["right"], MetricRef::Counter(&self.right));
     }
 }
 

@@ -9,59 +9,61 @@
 //! {"count": 5, "le": "+Inf"}]`. Non-finite gauge values and sums, which JSON cannot
 //! represent, are written as the strings `"NaN"`, `"+Inf"` and `"-Inf"`.
 //!
-//! The document is written as it is serialized, a series at a time, straight from the
-//! registry's layout or from a snapshot: no tree of the whole document is built, so memory
+//! The document is written as it is serialized, a series at a time, straight from what
+//! it encodes: no tree of the whole document is built, so memory
 //! does not grow with the number of series beyond the text itself.
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
-use super::layout::{FamilyLayout, Layout};
-use crate::registry::Kind;
-use crate::snapshot::{value_of, Snapshot, Value};
+use super::view::{Exposition, FamilyView, Labels, Number, Reading, SeriesOf, SeriesView};
 
-/// A float, or the string JSON needs for a non-finite one.
-struct Number(f64);
+/// A number, with the strings JSON needs for a non-finite float.
+struct Json(Number);
 
-impl Serialize for Number {
+impl Serialize for Json {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let v = self.0;
-        if v.is_nan() {
-            s.serialize_str("NaN")
-        } else if v.is_infinite() {
-            s.serialize_str(if v > 0.0 { "+Inf" } else { "-Inf" })
-        } else {
-            s.serialize_f64(v)
+        match self.0 {
+            Number::Count(n) => s.serialize_u64(n),
+            number @ (Number::Float(v) | Number::Stored(v)) => {
+                if let Some(whole) = number.whole() {
+                    s.serialize_i64(whole)
+                } else if v.is_nan() {
+                    s.serialize_str("NaN")
+                } else if v.is_infinite() {
+                    s.serialize_str(if v > 0.0 { "+Inf" } else { "-Inf" })
+                } else {
+                    s.serialize_f64(v)
+                }
+            }
         }
     }
 }
 
-struct Labels<'a>(&'a [(&'a str, &'a str)]);
+fn float(v: f64) -> Json {
+    Json(Number::Float(v))
+}
 
-impl Serialize for Labels<'_> {
+struct LabelsJson<'a>(Labels<'a>);
+
+impl Serialize for LabelsJson<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
+        s.collect_map(self.0.iter())
     }
 }
 
 /// A histogram's buckets, cumulative, `+Inf` last.
-struct Buckets<'a>(&'a crate::HistogramValue);
+struct Buckets<'a>(&'a [f64], &'a [Number]);
 
 impl Serialize for Buckets<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let h = self.0;
-        let mut seq = s.serialize_seq(Some(h.buckets.len()))?;
-        let mut cumulative = 0u64;
-        for (i, n) in h.buckets.iter().enumerate() {
-            cumulative += n;
-            let le = h.bounds.get(i).copied().unwrap_or(f64::INFINITY);
+        let Buckets(bounds, cumulative) = *self;
+        let mut seq = s.serialize_seq(Some(cumulative.len()))?;
+        for (i, &count) in cumulative.iter().enumerate() {
+            let le = bounds.get(i).copied().unwrap_or(f64::INFINITY);
             seq.serialize_element(&Bucket {
-                count: cumulative,
-                le: Number(le),
+                count: Json(count),
+                le: float(le),
             })?;
         }
         seq.end()
@@ -70,152 +72,124 @@ impl Serialize for Buckets<'_> {
 
 #[derive(Serialize)]
 struct Bucket {
-    count: u64,
-    le: Number,
+    count: Json,
+    le: Json,
 }
 
 #[derive(Serialize)]
 struct Quantile {
-    quantile: Number,
-    value: Number,
+    quantile: Json,
+    value: Json,
 }
 
 /// One series; keys in alphabetical order, as the format has always had them.
-struct SeriesJson<'a> {
-    labels: &'a [(&'a str, &'a str)],
-    value: &'a Value,
-}
+struct SeriesJson<'a, 'b>(&'a SeriesView<'b>);
 
-impl Serialize for SeriesJson<'_> {
+impl Serialize for SeriesJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let labels = LabelsJson(self.0.labels);
         let mut map = s.serialize_map(None)?;
-        match self.value {
-            Value::Counter(v) => {
-                map.serialize_entry("labels", &Labels(self.labels))?;
-                map.serialize_entry("value", v)?;
+        match &self.0.reading {
+            Reading::Counter(v) | Reading::Gauge(v) => {
+                map.serialize_entry("labels", &labels)?;
+                map.serialize_entry("value", &Json(*v))?;
             }
-            Value::Gauge(v) => {
-                map.serialize_entry("labels", &Labels(self.labels))?;
-                map.serialize_entry("value", &Number(*v))?;
+            Reading::Histogram {
+                bounds,
+                cumulative,
+                sum,
+            } => {
+                let count = cumulative.last().copied().unwrap_or(Number::Count(0));
+                map.serialize_entry("buckets", &Buckets(bounds, cumulative))?;
+                map.serialize_entry("count", &Json(count))?;
+                map.serialize_entry("labels", &labels)?;
+                map.serialize_entry("sum", &Json(*sum))?;
             }
-            Value::Histogram(h) => {
-                map.serialize_entry("buckets", &Buckets(h))?;
-                map.serialize_entry("count", &h.count())?;
-                map.serialize_entry("labels", &Labels(self.labels))?;
-                map.serialize_entry("sum", &Number(h.sum))?;
-            }
-            Value::Summary(v) => {
-                map.serialize_entry("count", &v.count)?;
-                map.serialize_entry("labels", &Labels(self.labels))?;
-                let quantiles: Vec<Quantile> = v
-                    .quantiles
+            Reading::Summary {
+                quantiles,
+                count,
+                sum,
+            } => {
+                map.serialize_entry("count", &Json(*count))?;
+                map.serialize_entry("labels", &labels)?;
+                let quantiles: Vec<Quantile> = quantiles
                     .iter()
                     .map(|&(q, value)| Quantile {
-                        quantile: Number(q),
-                        value: Number(value),
+                        quantile: float(q),
+                        value: Json(value),
                     })
                     .collect();
                 map.serialize_entry("quantiles", &quantiles)?;
-                map.serialize_entry("sum", &Number(v.sum))?;
+                map.serialize_entry("sum", &Json(*sum))?;
             }
         }
         map.end()
     }
 }
 
-/// A family's fields around its series, which `series` serializes.
-fn family<S: SerializeSeq>(
-    seq: &mut S,
-    name: &str,
-    help: &str,
-    unit: &str,
-    kind: Kind,
-    series: impl Serialize,
-) -> Result<(), S::Error> {
-    #[derive(Serialize)]
-    struct Family<'a, T> {
-        help: &'a str,
-        name: &'a str,
-        series: T,
-        #[serde(rename = "type")]
-        kind: Kind,
-        unit: &'a str,
-    }
-    seq.serialize_element(&Family {
-        help,
-        name,
-        series,
-        kind,
-        unit,
-    })
-}
+/// A family's series, each read as it is written.
+struct SeriesJsonOf<'a>(&'a SeriesOf<'a>);
 
-/// A snapshot's series.
-struct SnapshotSeries<'a>(&'a [crate::Series]);
-
-impl Serialize for SnapshotSeries<'_> {
+impl Serialize for SeriesJsonOf<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|series| SeriesJson {
-            labels: &series.labels,
-            value: &series.value,
-        }))
-    }
-}
-
-/// A family of the layout's series, each read when it is written.
-struct LayoutSeries<'a>(&'a FamilyLayout);
-
-impl Serialize for LayoutSeries<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let family = self.0;
-        let dynamic = family.dynamic_series();
         let mut seq = s.serialize_seq(None)?;
-        for series in family.series.iter().chain(dynamic.iter()) {
-            let value = value_of(family.kind, series);
-            seq.serialize_element(&SeriesJson {
-                labels: &series.labels,
-                value: &value,
-            })?;
+        let mut failed = None;
+        (self.0)(&mut |series| {
+            if failed.is_none() {
+                failed = seq.serialize_element(&SeriesJson(series)).err();
+            }
+        });
+        match failed {
+            Some(e) => Err(e),
+            None => seq.end(),
         }
-        seq.end()
     }
+}
+
+/// A family: its fields around its series.
+#[derive(Serialize)]
+struct Family<'a> {
+    help: &'a str,
+    name: &'a str,
+    series: SeriesJsonOf<'a>,
+    #[serde(rename = "type")]
+    kind: crate::metrics::Kind,
+    unit: &'a str,
 }
 
 /// The whole document: `{"metrics":[…]}` and, when given, `"timestamp_ms"`.
 struct Document<'a> {
-    source: Source<'a>,
+    exposition: &'a dyn Exposition,
     timestamp_ms: Option<u64>,
-}
-
-enum Source<'a> {
-    Layout(&'a Layout),
-    Snapshot(&'a Snapshot),
 }
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Metrics<'a>(&'a Source<'a>);
+        struct Metrics<'a>(&'a dyn Exposition);
         impl Serialize for Metrics<'_> {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let mut seq = s.serialize_seq(None)?;
-                match self.0 {
-                    Source::Layout(layout) => {
-                        for f in &layout.families {
-                            family(&mut seq, f.name, f.help, f.unit, f.kind, LayoutSeries(f))?;
-                        }
+                let mut failed: Option<S::Error> = None;
+                self.0.each_family(&mut |f: &FamilyView<'_>, series| {
+                    if failed.is_none() {
+                        let family = Family {
+                            help: f.help,
+                            name: f.name,
+                            series: SeriesJsonOf(series),
+                            kind: f.kind,
+                            unit: f.unit,
+                        };
+                        failed = seq.serialize_element(&family).err();
                     }
-                    Source::Snapshot(snapshot) => {
-                        for f in &snapshot.families {
-                            let series = SnapshotSeries(&f.series);
-                            family(&mut seq, f.name, f.help, f.unit, f.kind, series)?;
-                        }
-                    }
+                });
+                match failed {
+                    Some(e) => Err(e),
+                    None => seq.end(),
                 }
-                seq.end()
             }
         }
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("metrics", &Metrics(&self.source))?;
+        map.serialize_entry("metrics", &Metrics(self.exposition))?;
         if let Some(ms) = self.timestamp_ms {
             map.serialize_entry("timestamp_ms", &ms)?;
         }
@@ -223,50 +197,27 @@ impl Serialize for Document<'_> {
     }
 }
 
-/// Appends `document` as compact JSON and a newline to `out`.
-fn write(document: &Document<'_>, out: &mut String) {
+/// Appends `exposition` as compact JSON and a newline to `out`; with `timestamp_ms`, the
+/// document carries it (what `HttpJsonSurfacer` sends).
+pub(crate) fn encode(exposition: &dyn Exposition, timestamp_ms: Option<u64>, out: &mut String) {
+    let document = Document {
+        exposition,
+        timestamp_ms,
+    };
     let mut bytes = std::mem::take(out).into_bytes();
     // Writing into a vector fails only on a non-string map key, which these have none of.
-    let _ = serde_json::to_writer(&mut bytes, document);
+    let _ = serde_json::to_writer(&mut bytes, &document);
     bytes.push(b'\n');
     // serde_json writes UTF-8 and the text before it was a String.
     *out = String::from_utf8(bytes)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
-/// Appends the registry as compact JSON and a newline, reading each series as it goes.
-pub(crate) fn encode_layout(layout: &Layout, out: &mut String) {
-    write(
-        &Document {
-            source: Source::Layout(layout),
-            timestamp_ms: None,
-        },
-        out,
-    );
-}
-
-/// Appends the snapshot as compact JSON and a newline.
-pub(crate) fn encode(snapshot: &Snapshot, out: &mut String) {
-    write(
-        &Document {
-            source: Source::Snapshot(snapshot),
-            timestamp_ms: None,
-        },
-        out,
-    );
-}
-
-/// The snapshot as a JSON document with `"timestamp_ms"`, what `HttpJsonSurfacer` sends.
+/// The snapshot as a JSON document with `"timestamp_ms"`, without the newline.
 #[cfg(feature = "push")]
-pub(crate) fn batch(snapshot: &Snapshot, timestamp_ms: u64) -> String {
+pub(crate) fn batch(snapshot: &crate::Snapshot, timestamp_ms: u64) -> String {
     let mut out = String::new();
-    write(
-        &Document {
-            source: Source::Snapshot(snapshot),
-            timestamp_ms: Some(timestamp_ms),
-        },
-        &mut out,
-    );
+    encode(snapshot, Some(timestamp_ms), &mut out);
     out.pop();
     out
 }

@@ -1,28 +1,22 @@
-//! Exposition formats. Encoders read the registry and write text; they know nothing of
-//! where the text goes.
+//! Exposition formats, one writer each. Encoders read an [`view::Exposition`] (the registry's
+//! layout, a snapshot, a Redis namespace) and write text; they know nothing of where the
+//! text goes.
 
 mod json;
-pub(crate) mod layout;
 mod openmetrics;
 mod prometheus;
-mod snapshot_text;
+mod samples;
 mod table;
 mod text;
-pub(crate) mod values;
+pub(crate) mod view;
 
 use std::io;
 
 #[cfg(feature = "push")]
 pub(crate) use json::batch;
-#[cfg(feature = "redis")]
-pub(crate) use layout::conflict_candidate;
-pub(crate) use layout::{claims, layout};
-#[cfg(feature = "redis")]
-pub(crate) use text::{
-    escape_help, escape_label_value, help_or_name, openmetrics_shows_sum, push_f64,
-};
 
-use crate::snapshot::snapshot;
+use crate::model::layout;
+use view::Exposition;
 
 /// An exposition format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -51,61 +45,6 @@ impl Format {
     }
 }
 
-impl Format {
-    /// The text format a scraper asks for in its `Accept` header: OpenMetrics when it
-    /// accepts `application/openmetrics-text` at least as much as `text/plain`, the
-    /// Prometheus format otherwise (and when there is no header).
-    ///
-    /// ```
-    /// use meterbox::Format;
-    ///
-    /// let prometheus_2 = "application/openmetrics-text;version=1.0.0;q=0.5,\
-    ///     application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
-    /// assert_eq!(Format::negotiate(Some(prometheus_2)), Format::OpenMetrics);
-    /// assert_eq!(Format::negotiate(Some("text/plain")), Format::Prometheus);
-    /// assert_eq!(Format::negotiate(None), Format::Prometheus);
-    /// ```
-    #[must_use]
-    pub fn negotiate(accept: Option<&str>) -> Format {
-        let Some(accept) = accept else {
-            return Format::Prometheus;
-        };
-        let (mut openmetrics, mut text) = (0.0f64, 0.0f64);
-        for range in accept.split(',') {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.strip_prefix("q="))
-                .find_map(|q| q.parse::<f64>().ok())
-                .unwrap_or(1.0);
-            match media.as_str() {
-                "application/openmetrics-text" => openmetrics = openmetrics.max(q),
-                "text/plain" => text = text.max(q),
-                _ => {}
-            }
-        }
-        if openmetrics > 0.0 && openmetrics >= text {
-            Format::OpenMetrics
-        } else {
-            Format::Prometheus
-        }
-    }
-}
-
-/// What a `/metrics` handler answers, for mounting the endpoint in an application's own
-/// server: the format asked for in the `Accept` header, rendered, and its content type.
-///
-/// ```
-/// let (content_type, body) = meterbox::scrape(Some("application/openmetrics-text"));
-/// assert!(content_type.starts_with("application/openmetrics-text"));
-/// assert!(body.ends_with("# EOF\n"));
-/// ```
-#[must_use]
-pub fn scrape(accept: Option<&str>) -> (&'static str, String) {
-    let format = Format::negotiate(accept);
-    (format.content_type(), render(format))
-}
-
 /// Every linked metric, rendered in `format`.
 ///
 /// ```
@@ -129,11 +68,16 @@ pub fn render(format: Format) -> String {
 /// ```
 pub fn render_into(out: &mut String, format: Format) {
     out.clear();
+    write(&*layout(), format, out);
+}
+
+/// Appends `exposition` in `format` to `out`.
+pub(crate) fn write(exposition: &dyn Exposition, format: Format, out: &mut String) {
     match format {
-        Format::Prometheus => prometheus::encode(&layout(), out),
-        Format::OpenMetrics => openmetrics::encode(&layout(), out),
-        Format::Json => json::encode_layout(&layout(), out),
-        Format::Table => table::encode(&snapshot(), out),
+        Format::Prometheus => prometheus::encode(exposition, out),
+        Format::OpenMetrics => openmetrics::encode(exposition, out),
+        Format::Json => json::encode(exposition, None, out),
+        Format::Table => table::encode(exposition, out),
     }
 }
 
@@ -144,14 +88,7 @@ impl crate::Snapshot {
     pub fn render(&self, format: Format) -> String {
         let mut out = String::new();
         // No series ever shows a label name twice, however the snapshot was made.
-        let snapshot = crate::label_clash::resolved(self);
-        match format {
-            Format::Prometheus | Format::OpenMetrics => {
-                snapshot_text::encode(&snapshot, format, &mut out);
-            }
-            Format::Json => json::encode(&snapshot, &mut out),
-            Format::Table => table::encode(&snapshot, &mut out),
-        }
+        write(&*self.resolved(), format, &mut out);
         out
     }
 }

@@ -2,16 +2,19 @@
 //!
 //! It differs from the Prometheus format in its metadata: a counter family is named without
 //! its `_total` suffix (the sample keeps it), units get a `# UNIT` line, HELP escapes quotes,
-//! and the exposition ends with `# EOF`. Sample lines are the same.
+//! and the exposition ends with `# EOF`. Sample lines are the same, less what the format
+//! forbids (see `samples`).
 
-use super::layout::Layout;
-use super::text::{escape_help, help_or_name};
-use super::values::push_values;
+use super::samples::write_series;
+use super::text::help_or_name;
+use super::view::Exposition;
+use crate::naming::base_name;
+use crate::syntax::escape_help;
 
-/// Appends the whole registry in the OpenMetrics text format to `out`.
-pub(crate) fn encode(layout: &Layout, out: &mut String) {
-    for family in &layout.families {
-        let name = family.base_name();
+/// Appends `exposition` in the OpenMetrics text format to `out`.
+pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
+    exposition.each_family(&mut |family, series| {
+        let name = base_name(family.exposed, family.kind);
         out.push_str("# TYPE ");
         out.push_str(name);
         out.push(' ');
@@ -29,12 +32,7 @@ pub(crate) fn encode(layout: &Layout, out: &mut String) {
         out.push(' ');
         escape_help(out, &help_or_name(family.help, name), true);
         out.push('\n');
-        for series in &family.series {
-            push_values(out, family.kind, series, true);
-        }
-        for series in family.dynamic_series().iter() {
-            push_values(out, family.kind, series, true);
-        }
-    }
+        series(&mut |s| write_series(out, family, s, true));
+    });
     out.push_str("# EOF\n");
 }

@@ -3,7 +3,8 @@
 
 use std::fmt::Write as _;
 
-use crate::snapshot::{Snapshot, Value};
+use super::view::{Exposition, Number, Reading};
+use crate::snapshot::HistogramValue;
 
 const HEADER: [&str; 8] = [
     "metric",
@@ -56,17 +57,47 @@ fn seconds(v: f64) -> String {
     format!("{}{unit}", s.strip_suffix(".0").unwrap_or(&s))
 }
 
+/// A histogram reading as the table's statistics need it: non-cumulative counts.
+fn histogram_value(bounds: &[f64], cumulative: &[Number], sum: Number) -> HistogramValue {
+    let mut below = 0u64;
+    let buckets = cumulative
+        .iter()
+        .map(|n| {
+            // Stored counts are whole in practice; a person's table rounds them.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let total = n.as_f64().max(0.0).round() as u64;
+            let here = total.saturating_sub(below);
+            below = below.max(total);
+            here
+        })
+        .collect();
+    HistogramValue {
+        bounds: bounds.to_vec(),
+        buckets,
+        sum: sum.as_f64(),
+    }
+}
+
+/// A number as the table shows it: counts as integers, the rest through `fmt`.
+fn shown(n: Number, fmt: fn(f64) -> String) -> String {
+    match (n, n.whole()) {
+        (Number::Count(c), _) => c.to_string(),
+        (_, Some(whole)) => whole.to_string(),
+        (n, None) => fmt(n.as_f64()),
+    }
+}
+
 /// The rows of the table, header first.
-fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
+fn rows(exposition: &dyn Exposition) -> Vec<[String; 8]> {
     let mut rows = vec![HEADER.map(str::to_owned)];
-    for family in &snapshot.families {
+    exposition.each_family(&mut |family, series| {
         let fmt: fn(f64) -> String = if family.unit == "seconds" {
             seconds
         } else {
             num
         };
         let opt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), fmt);
-        for s in &family.series {
+        series(&mut |s| {
             let labels = s
                 .labels
                 .iter()
@@ -74,21 +105,22 @@ fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
                 .collect::<Vec<_>>()
                 .join(" ");
             let dash = || "-".to_owned();
-            let row = match &s.value {
-                Value::Counter(v) => [
-                    family.name.to_owned(),
+            let name = family.name.to_owned();
+            let row = match &s.reading {
+                Reading::Counter(v) => [
+                    name,
                     labels,
-                    v.to_string(),
+                    shown(*v, num),
                     dash(),
                     dash(),
                     dash(),
                     dash(),
                     dash(),
                 ],
-                Value::Gauge(v) => [
-                    family.name.to_owned(),
+                Reading::Gauge(v) => [
+                    name,
                     labels,
-                    fmt(*v),
+                    fmt(v.as_f64()),
                     dash(),
                     dash(),
                     dash(),
@@ -96,43 +128,65 @@ fn rows(snapshot: &Snapshot) -> Vec<[String; 8]> {
                     dash(),
                 ],
                 // The quantiles the summary exports; those it does not are left blank.
-                Value::Summary(v) => [
-                    family.name.to_owned(),
-                    labels,
-                    v.count.to_string(),
-                    opt(v.mean()),
-                    opt(v.quantile(0.5).filter(|q| !q.is_nan())),
-                    opt(v.quantile(0.9).filter(|q| !q.is_nan())),
-                    opt(v.quantile(0.99).filter(|q| !q.is_nan())),
-                    dash(),
-                ],
-                Value::Histogram(h) => [
-                    family.name.to_owned(),
-                    labels,
-                    h.count().to_string(),
-                    opt(h.mean()),
-                    opt(h.quantile(0.5)),
-                    opt(h.quantile(0.9)),
-                    opt(h.quantile(0.99)),
-                    h.max_bucket().map_or_else(dash, |b| {
-                        if b.is_infinite() {
-                            format!("> {}", h.bounds.last().map_or_else(dash, |l| fmt(*l)))
-                        } else {
-                            format!("<= {}", fmt(b))
-                        }
-                    }),
-                ],
+                Reading::Summary {
+                    quantiles,
+                    count,
+                    sum,
+                } => {
+                    let at = |q: f64| {
+                        quantiles
+                            .iter()
+                            .find(|(k, _)| (*k - q).abs() < 1e-12)
+                            .map(|(_, v)| v.as_f64())
+                            .filter(|v| !v.is_nan())
+                    };
+                    let total = count.as_f64();
+                    let mean = (total > 0.0).then(|| sum.as_f64() / total);
+                    [
+                        name,
+                        labels,
+                        shown(*count, num),
+                        opt(mean),
+                        opt(at(0.5)),
+                        opt(at(0.9)),
+                        opt(at(0.99)),
+                        dash(),
+                    ]
+                }
+                Reading::Histogram {
+                    bounds,
+                    cumulative,
+                    sum,
+                } => {
+                    let h = histogram_value(bounds, cumulative, *sum);
+                    [
+                        name,
+                        labels,
+                        h.count().to_string(),
+                        opt(h.mean()),
+                        opt(h.quantile(0.5)),
+                        opt(h.quantile(0.9)),
+                        opt(h.quantile(0.99)),
+                        h.max_bucket().map_or_else(dash, |b| {
+                            if b.is_infinite() {
+                                format!("> {}", h.bounds.last().map_or_else(dash, |l| fmt(*l)))
+                            } else {
+                                format!("<= {}", fmt(b))
+                            }
+                        }),
+                    ]
+                }
             };
             rows.push(row);
-        }
-    }
+        });
+    });
     rows
 }
 
 /// Appends the table; label values are shown with control characters escaped, so each
 /// series stays on one line.
-pub(crate) fn encode(snapshot: &Snapshot, out: &mut String) {
-    let rows = rows(snapshot);
+pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
+    let rows = rows(exposition);
     let mut widths = [0usize; 8];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -1,103 +1,13 @@
-//! Pieces shared by the two text formats: escaping and number formatting.
+//! What the two text formats show for a family's help.
 
-/// Escapes a label value: backslash, double quote and newline.
-pub(crate) fn escape_label_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-}
-
-/// Escapes HELP text: backslash and newline, and for OpenMetrics also the double quote.
-pub(crate) fn escape_help(out: &mut String, help: &str, quote: bool) {
-    for c in help.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '"' if quote => out.push_str("\\\""),
-            c => out.push(c),
-        }
-    }
-}
+use std::borrow::Cow;
 
 /// The HELP text to show: `help`, or when it is blank the family name in words, as the
 /// macros default to (linters warn of a family without help).
-pub(crate) fn help_or_name<'a>(help: &'a str, name: &str) -> std::borrow::Cow<'a, str> {
+pub(crate) fn help_or_name<'a>(help: &'a str, name: &str) -> Cow<'a, str> {
     if help.trim().is_empty() {
-        std::borrow::Cow::Owned(name.replace('_', " "))
+        Cow::Owned(name.replace('_', " "))
     } else {
-        std::borrow::Cow::Borrowed(help)
-    }
-}
-
-/// Whether OpenMetrics may show a histogram's or summary's `_sum` (and a histogram's
-/// `_count`, which goes with it): the sum is a counter there, so never NaN or negative, and a
-/// histogram with a negative bucket bound has none. `lowest_bound` is `None` for a summary.
-/// The Prometheus format shows them always.
-pub(crate) fn openmetrics_shows_sum(lowest_bound: Option<f64>, sum: f64) -> bool {
-    sum >= 0.0 && lowest_bound.is_none_or(|b| b >= 0.0)
-}
-
-/// Writes a float the way both formats parse it: `NaN`, `+Inf`, `-Inf`, or the shortest
-/// form that reads back to the same value (`1.0`, `0.25`, `1e-6`).
-pub(crate) fn push_f64(out: &mut String, v: f64) {
-    if v.is_nan() {
-        out.push_str("NaN");
-    } else if v.is_infinite() {
-        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
-    } else {
-        out.push_str(ryu::Buffer::new().format_finite(v));
-    }
-}
-
-/// Writes an integer.
-pub(crate) fn push_u64(out: &mut String, v: u64) {
-    out.push_str(itoa::Buffer::new().format(v));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_label_values() {
-        let mut s = String::new();
-        escape_label_value(&mut s, "a\\b\"c\nd é");
-        assert_eq!(s, r#"a\\b\"c\nd é"#);
-    }
-
-    #[test]
-    fn escapes_help_per_format() {
-        let mut prom = String::new();
-        escape_help(&mut prom, "a \"b\"\\\n", false);
-        assert_eq!(prom, "a \"b\"\\\\\\n");
-        let mut om = String::new();
-        escape_help(&mut om, "a \"b\"", true);
-        assert_eq!(om, "a \\\"b\\\"");
-    }
-
-    #[test]
-    fn formats_floats() {
-        let cases = [
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "+Inf"),
-            (f64::NEG_INFINITY, "-Inf"),
-            (1.0, "1.0"),
-            (0.25, "0.25"),
-            (1e-6, "1e-6"),
-            (-3.5, "-3.5"),
-            (2.5e-6, "2.5e-6"),
-            (1e21, "1e21"),
-            (123_456.0, "123456.0"),
-        ];
-        for (v, want) in cases {
-            let mut s = String::new();
-            push_f64(&mut s, v);
-            assert_eq!(s, want);
-        }
+        Cow::Borrowed(help)
     }
 }

@@ -1,6 +1,6 @@
 //! A gauge whose value is computed when metrics are read.
 
-use crate::registry::{Cell, Collect, Kind};
+use crate::metrics::{Collect, Kind, MetricRef};
 
 /// A gauge read from a function at exposition time, for values that already live
 /// elsewhere (a pool's size, a cache's length, the process's open files):
@@ -43,7 +43,7 @@ impl Collect for CallbackGauge {
     fn kind(&self) -> Kind {
         Kind::Gauge
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        visit(&[], Cell::Callback(self));
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
+        visit(&[], MetricRef::Callback(self));
     }
 }

@@ -5,6 +5,9 @@
 //! so lookups take no lock at all; a new child is created once, under a mutex, and leaked so
 //! that callers can keep a `&'static` handle to it and skip the lookup altogether. The number
 //! of children is capped, so both the table and the leak are bounded.
+//!
+//! Why this file is long: the table, its insert path and its overflow share one invariant (a
+//! slot is filled once and never changes), which reads best in one place; tests follow.
 
 use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};

@@ -42,8 +42,8 @@ impl Counter {
     pub fn inc_by(&self, n: u64) {
         if crate::ENABLED {
             self.value.fetch_add(n, Ordering::Relaxed);
-            if crate::capture::RECORDING {
-                crate::capture::counter(self, n);
+            if super::recording::RECORDING {
+                super::recording::counter(self, n);
             }
         }
     }

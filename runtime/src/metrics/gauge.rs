@@ -40,8 +40,8 @@ impl Gauge {
     pub fn set(&self, value: f64) {
         if crate::ENABLED {
             self.bits.store(value.to_bits(), Ordering::Relaxed);
-            if crate::capture::RECORDING {
-                crate::capture::gauge_set(self, value);
+            if super::recording::RECORDING {
+                super::recording::gauge_set(self, value);
             }
         }
     }
@@ -51,8 +51,8 @@ impl Gauge {
     pub fn add(&self, delta: f64) {
         if crate::ENABLED {
             super::add_f64(&self.bits, delta);
-            if crate::capture::RECORDING {
-                crate::capture::gauge_add(self, delta);
+            if super::recording::RECORDING {
+                super::recording::gauge_add(self, delta);
             }
         }
     }

@@ -4,6 +4,9 @@
 //! written `Histogram` whatever its bucket count, and recording never allocates or locks.
 //! The observation count is not stored: it is the sum of the buckets, which keeps the hot path
 //! to one bucket add and one sum add and makes count and buckets always agree.
+//!
+//! Why this file is long: a third of it is the tests that pin down which bucket each value
+//! lands in, kept beside the search they check.
 
 use crate::clock::{nanos_since, tick, Tick};
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -203,8 +206,8 @@ impl Histogram {
         super::add_f64(&self.sum_bits, value);
         let bucket = self.bucket(value);
         bucket.fetch_add(1, Ordering::Relaxed);
-        if crate::capture::RECORDING {
-            crate::capture::histogram(self, self.index_of(bucket), value);
+        if super::recording::RECORDING {
+            super::recording::histogram(self, self.index_of(bucket), value);
         }
     }
 
@@ -218,10 +221,10 @@ impl Histogram {
         let bucket = self.bucket_ns(nanos);
         bucket.fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
-        if crate::capture::RECORDING {
+        if super::recording::RECORDING {
             #[allow(clippy::cast_precision_loss)] // as the exported sum is computed
             let seconds = nanos as f64 * 1e-9;
-            crate::capture::histogram(self, self.index_of(bucket), seconds);
+            super::recording::histogram(self, self.index_of(bucket), seconds);
         }
     }
 

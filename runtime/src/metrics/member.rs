@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use super::{Counter, Gauge, Histogram, Meter, Summary};
-use crate::registry::{Cell, Collect, Kind};
+use crate::metrics::{Collect, Kind, MetricRef};
 
 /// What the families share: children of one type, each under a set of label values. Their
 /// `Collect` follows from it, through `collect_by_keys!`.
@@ -42,8 +42,8 @@ impl Exposure {
 /// this internal trait.
 macro_rules! collect_by_keys {
     ([$($generics:tt)*] $family:ty) => {
-        impl<$($generics)*> $crate::registry::Collect for $family {
-            fn kind(&self) -> $crate::registry::Kind {
+        impl<$($generics)*> $crate::metrics::Collect for $family {
+            fn kind(&self) -> $crate::metrics::Kind {
                 $crate::metrics::member::Keyed::prototype(self).kind()
             }
 
@@ -55,9 +55,9 @@ macro_rules! collect_by_keys {
                 true
             }
 
-            fn cells(
+            fn visit(
                 &'static self,
-                visit: &mut dyn FnMut(&[&'static str], $crate::registry::Cell),
+                visit: &mut dyn FnMut(&[&'static str], $crate::metrics::MetricRef),
             ) {
                 $crate::metrics::member::keyed_cells(self, visit);
             }
@@ -66,7 +66,7 @@ macro_rules! collect_by_keys {
                 Some($crate::metrics::member::Keyed::dropped(self))
             }
 
-            fn companion(&'static self) -> Option<&'static dyn $crate::registry::Collect> {
+            fn companion(&'static self) -> Option<&'static dyn $crate::metrics::Collect> {
                 $crate::metrics::member::keyed_companion(self)
             }
         }
@@ -81,7 +81,7 @@ pub(crate) fn keyed_label_names<T: Keyed>(family: &'static T) -> &'static [&'sta
 
 pub(crate) fn keyed_cells<T: Keyed>(
     family: &'static T,
-    visit: &mut dyn FnMut(&[&'static str], Cell),
+    visit: &mut dyn FnMut(&[&'static str], MetricRef),
 ) {
     let mut joined = Vec::new();
     family.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
@@ -108,7 +108,7 @@ impl<T: Keyed> Companions for T {
         joined_names(self.keys(), extra, cache)
     }
 
-    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         let mut joined = Vec::new();
         self.for_each_child(&mut |values, child| {
             if let Some(companion) = child.companion() {
@@ -199,9 +199,9 @@ fn visit_child(
     values: &[&'static str],
     child: &'static dyn Collect,
     joined: &mut Vec<&'static str>,
-    visit: &mut dyn FnMut(&[&'static str], Cell),
+    visit: &mut dyn FnMut(&[&'static str], MetricRef),
 ) {
-    child.cells(&mut |extra, cell| {
+    child.visit(&mut |extra, cell| {
         if extra.is_empty() {
             visit(values, cell);
         } else {
@@ -220,7 +220,7 @@ pub(crate) trait Companions: Sync {
     /// The family's label names, then the companions' own.
     fn companion_names(&'static self) -> &'static [&'static str];
     /// Every child's companion cells under the family's label values.
-    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell));
+    fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef));
 }
 
 /// The companion family of a family: registered as its own family by the exposition, read
@@ -257,7 +257,7 @@ impl Collect for CompanionView {
     fn is_dynamic(&self) -> bool {
         true
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         if let Some(parent) = self.parent.get() {
             parent.companion_cells(visit);
         }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::Counter;
 use crate::clock::{monotonic, Clock};
-use crate::registry::{Cell, Collect, Kind};
+use crate::metrics::{Collect, Kind, MetricRef};
 
 /// Seconds between two ticks of a meter's moving averages.
 pub const METER_TICK_SECONDS: u64 = 5;
@@ -278,8 +278,8 @@ impl Collect for Meter {
     fn kind(&self) -> Kind {
         Kind::Counter
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
-        visit(&[], Cell::Counter(&self.count));
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
+        visit(&[], MetricRef::Counter(&self.count));
     }
     fn companion(&'static self) -> Option<&'static dyn Collect> {
         Some(&self.rates)
@@ -293,9 +293,9 @@ impl Collect for MeterRates {
     fn extra_label_names(&'static self) -> &'static [&'static str] {
         &["window"]
     }
-    fn cells(&'static self, visit: &mut dyn FnMut(&[&'static str], Cell)) {
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         for (i, window) in METER_WINDOWS.iter().enumerate() {
-            visit(core::slice::from_ref(window), Cell::Rate(self, i));
+            visit(core::slice::from_ref(window), MetricRef::Rate(self, i));
         }
     }
 }

@@ -2,18 +2,21 @@
 
 mod callback;
 pub(crate) mod children;
+mod collect;
 mod counter;
 mod family;
 mod gauge;
 mod histogram;
 pub(crate) mod member;
 mod meter;
+pub(crate) mod recording;
 mod sharded;
 mod summary;
 mod typed_family;
 
 pub use callback::CallbackGauge;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
+pub use collect::{Collect, Kind, MetricRef};
 pub use counter::Counter;
 pub use family::Family;
 pub use gauge::Gauge;

@@ -78,8 +78,8 @@ impl ShardedCounter {
             return;
         }
         self.shards[shard()].0.fetch_add(n, Ordering::Relaxed);
-        if crate::capture::RECORDING {
-            crate::capture::sharded(self, n);
+        if super::recording::RECORDING {
+            super::recording::sharded(self, n);
         }
     }
 

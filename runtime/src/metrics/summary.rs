@@ -207,8 +207,8 @@ impl Summary {
         }
         self.count.fetch_add(1, Ordering::Relaxed);
         super::add_f64(&self.sum_bits, value);
-        if crate::capture::RECORDING {
-            crate::capture::summary(self, value);
+        if super::recording::RECORDING {
+            super::recording::summary(self, value);
         }
         let epoch = self.epoch();
         let window = self.window();

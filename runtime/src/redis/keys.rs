@@ -6,7 +6,8 @@
 //! name order, separated by commas, so one set of labels is always one field; values are
 //! escaped as in the Prometheus text format.
 
-use crate::registry::Kind;
+use crate::metrics::Kind;
+use crate::syntax::escape_label_value;
 
 /// The part of a field after the name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,14 +81,7 @@ pub(crate) fn field(name: &str, ext: Ext, labels: &[(&str, &str)]) -> String {
         }
         out.push_str(k);
         out.push_str("=\"");
-        for c in v.chars() {
-            match c {
-                '\\' => out.push_str("\\\\"),
-                '"' => out.push_str("\\\""),
-                '\n' => out.push_str("\\n"),
-                c => out.push(c),
-            }
-        }
+        escape_label_value(&mut out, v);
         out.push('"');
     }
     out

@@ -1,15 +1,15 @@
-//! Reads a namespace's hash back into families and writes them in a text format: the
+//! Reads a namespace's hash back into families, which the encoders write in any format: the
 //! exposition side of the shared store.
 
 use std::collections::{BTreeMap, HashSet};
 
 use super::keys::{kind_of, parse, Ext};
-use crate::encode::{
-    claims, conflict_candidate, escape_help, escape_label_value, help_or_name,
-    openmetrics_shows_sum, push_f64,
+use crate::encode::view::{
+    Exposition, FamilyView, FamilyVisit, Labels, Number, Reading, SeriesView,
 };
 use crate::label_clash;
-use crate::registry::Kind;
+use crate::metrics::Kind;
+use crate::naming::{claims, conflict_candidate, with_total};
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::Format;
 
@@ -228,127 +228,53 @@ impl Namespace {
         self.separate_clashing_families();
     }
 
-    /// The namespace in the Prometheus or OpenMetrics text format (other formats are
-    /// written as Prometheus text).
+    /// The namespace in `format`.
     #[must_use]
     pub fn render(&self, format: Format) -> String {
-        let openmetrics = format == Format::OpenMetrics;
         let mut out = String::new();
-        for (name, family) in &self.families {
-            let Some(kind) = family.kind else { continue };
-            let base = match kind {
-                Kind::Counter if openmetrics => name.strip_suffix("_total").unwrap_or(name),
-                _ => name.as_str(),
-            };
-            let meta = |out: &mut String, what: &str| {
-                out.push_str(what);
-                out.push_str(base);
-                out.push(' ');
-            };
-            if openmetrics {
-                meta(&mut out, "# TYPE ");
-                out.push_str(kind.as_str());
-                out.push('\n');
-            }
-            meta(&mut out, "# HELP ");
-            escape_help(&mut out, &help_or_name(&family.help, name), openmetrics);
-            out.push('\n');
-            if !openmetrics {
-                meta(&mut out, "# TYPE ");
-                out.push_str(kind.as_str());
-                out.push('\n');
-            }
-            let sample_name = match kind {
-                Kind::Counter if openmetrics => format!("{base}_total"),
-                _ => name.clone(),
-            };
-            for series in family.series.values() {
-                write_series(&mut out, &sample_name, name, kind, series, openmetrics);
-            }
-        }
-        if openmetrics {
-            out.push_str("# EOF\n");
-        }
+        crate::encode::write(self, format, &mut out);
         out
     }
 }
 
-fn sample(
-    out: &mut String,
-    name: &str,
-    labels: &[(String, String)],
-    extra: Option<(&str, f64)>,
-    value: f64,
-) {
-    out.push_str(name);
-    if !labels.is_empty() || extra.is_some() {
-        out.push('{');
-        let mut first = true;
-        for (k, v) in labels {
-            if !first {
-                out.push(',');
-            }
-            first = false;
-            out.push_str(k);
-            out.push_str("=\"");
-            escape_label_value(out, v);
-            out.push('"');
+impl Exposition for Namespace {
+    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+        for (name, family) in &self.families {
+            let Some(kind) = family.kind else { continue };
+            // A counter is shown with `_total`, as the process's own formats show one.
+            let exposed = with_total(name, kind);
+            let view = FamilyView {
+                name: &exposed,
+                exposed: &exposed,
+                help: &family.help,
+                unit: "",
+                kind,
+            };
+            visit(&view, &|each| {
+                for series in family.series.values() {
+                    let mut bounds = Vec::new();
+                    // A counter or gauge series with no value field has nothing to show.
+                    let Some(reading) = reading(kind, series, &mut bounds) else {
+                        continue;
+                    };
+                    each(&SeriesView {
+                        labels: Labels::Owned(&series.labels),
+                        reading,
+                        lines: None,
+                    });
+                }
+            });
         }
-        if let Some((k, v)) = extra {
-            if !first {
-                out.push(',');
-            }
-            out.push_str(k);
-            out.push_str("=\"");
-            push_f64(out, v);
-            out.push('"');
-        }
-        out.push('}');
-    }
-    out.push(' ');
-    push_value(out, value);
-    out.push('\n');
-}
-
-/// A sample's value: whole numbers as integers, as the store counts them, and others as the
-/// shortest decimal that reads back the same.
-fn push_value(out: &mut String, value: f64) {
-    // Every integer up to 2^53 is exact in an f64; NaN and the infinities fail `fract`.
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    if value.fract() == 0.0 && value.abs() <= EXACT {
-        // Whole and within ±2^53: the cast is exact.
-        #[allow(clippy::cast_possible_truncation)]
-        let whole = value as i64;
-        out.push_str(itoa::Buffer::new().format(whole));
-    } else {
-        push_f64(out, value);
     }
 }
 
-/// Writes one stored series. The store is written by many processes and anyone with access
-/// to Redis, so what OpenMetrics cannot carry (a negative or NaN counter, a sum it forbids) is
-/// left out of that format rather than making the whole page unreadable.
-fn write_series(
-    out: &mut String,
-    sample_name: &str,
-    name: &str,
-    kind: Kind,
-    series: &Stored,
-    openmetrics: bool,
-) {
-    let labels = &series.labels;
-    let counter_like = |v: f64| !openmetrics || v >= 0.0;
-    match kind {
-        Kind::Counter => {
-            if let Some(value) = series.value.filter(|v| counter_like(*v)) {
-                sample(out, sample_name, labels, None, value);
-            }
-        }
-        Kind::Gauge => {
-            if let Some(value) = series.value {
-                sample(out, sample_name, labels, None, value);
-            }
-        }
+/// A stored series as the encoders read it. The store is written by many processes and
+/// anyone with access to Redis, so bucket counts are made cumulative and monotonic here; what
+/// a format cannot carry (a negative counter in OpenMetrics) its writer leaves out.
+fn reading<'a>(kind: Kind, series: &Stored, bounds: &'a mut Vec<f64>) -> Option<Reading<'a>> {
+    Some(match kind {
+        Kind::Counter => Reading::Counter(Number::Stored(series.value?)),
+        Kind::Gauge => Reading::Gauge(Number::Stored(series.value?)),
         Kind::Histogram => {
             let mut buckets = series.buckets.clone();
             buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -360,64 +286,64 @@ fn write_series(
                 bucket.1 = bucket.1.max(floor);
                 floor = bucket.1;
             }
-            let count = match buckets.last() {
-                Some(&(le, n)) if le.is_infinite() => n,
-                _ => {
-                    let count = series.count.unwrap_or(floor).max(floor);
-                    buckets.push((f64::INFINITY, count));
-                    count
-                }
-            };
-            let bucket = format!("{name}_bucket");
-            for (le, n) in &buckets {
-                sample(out, &bucket, labels, Some(("le", *le)), *n);
+            if buckets.last().is_none_or(|b| b.0.is_finite()) {
+                let count = series.count.unwrap_or(floor).max(floor);
+                buckets.push((f64::INFINITY, count));
             }
-            let sum = series.sum.unwrap_or(0.0);
-            let lowest = buckets.first().map_or(0.0, |b| b.0);
-            if !openmetrics || openmetrics_shows_sum(Some(lowest), sum) {
-                sample(out, &format!("{name}_sum"), labels, None, sum);
-                sample(out, &format!("{name}_count"), labels, None, count);
+            bounds.extend(buckets.iter().map(|b| b.0).filter(|b| b.is_finite()));
+            Reading::Histogram {
+                bounds,
+                cumulative: buckets.iter().map(|b| Number::Stored(b.1)).collect(),
+                sum: Number::Stored(series.sum.unwrap_or(0.0)),
             }
         }
         Kind::Summary => {
             let mut quantiles = series.quantiles.clone();
             quantiles.sort_by(|a, b| a.0.total_cmp(&b.0));
-            for (q, v) in quantiles {
-                if counter_like(v) || v.is_nan() {
-                    sample(out, name, labels, Some(("quantile", q)), v);
-                }
-            }
-            let sum = series.sum.unwrap_or(0.0);
-            if !openmetrics || openmetrics_shows_sum(None, sum) {
-                sample(out, &format!("{name}_sum"), labels, None, sum);
-            }
-            let count = series.count.unwrap_or(0.0);
-            if counter_like(count) {
-                sample(out, &format!("{name}_count"), labels, None, count);
+            Reading::Summary {
+                quantiles: quantiles
+                    .into_iter()
+                    .map(|(q, v)| (q, Number::Stored(v)))
+                    .collect(),
+                count: Number::Stored(series.count.unwrap_or(0.0)),
+                sum: Number::Stored(series.sum.unwrap_or(0.0)),
             }
         }
-    }
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::push_value;
+    use super::super::keys::{field, type_letter, Ext};
+    use super::Namespace;
+    use crate::metrics::Kind;
+    use crate::Format;
 
     #[test]
     fn whole_values_are_written_as_integers() {
-        for (value, text) in [
-            (2700.0, "2700"),
-            (-3.0, "-3"),
-            (0.0, "0"),
-            (9_007_199_254_740_992.0, "9007199254740992"),
-            (0.5, "0.5"),
-            (1e300, "1e300"),
-            (f64::NAN, "NaN"),
-            (f64::INFINITY, "+Inf"),
+        let mut fields = vec![(
+            field("depth", Ext::Type, &[]),
+            type_letter(Kind::Gauge).to_owned(),
+        )];
+        for (q, value) in [
+            ("a", "2700"),
+            ("b", "-3"),
+            ("c", "0.5"),
+            ("d", "1e300"),
+            ("e", "9007199254740992"),
         ] {
-            let mut out = String::new();
-            push_value(&mut out, value);
-            assert_eq!(out, text);
+            fields.push((field("depth", Ext::Value, &[("q", q)]), value.to_owned()));
+        }
+        let ns = Namespace::from_fields(fields);
+        let text = ns.render(Format::Prometheus);
+        for line in [
+            "depth{q=\"a\"} 2700\n",
+            "depth{q=\"b\"} -3\n",
+            "depth{q=\"c\"} 0.5\n",
+            "depth{q=\"d\"} 1e300\n",
+            "depth{q=\"e\"} 9007199254740992\n",
+        ] {
+            assert!(text.contains(line), "{line} in {text}");
         }
     }
 }

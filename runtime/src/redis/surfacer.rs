@@ -6,6 +6,9 @@
 //! call was sent) is sent again unchanged, under the same number, until an answer comes:
 //! applied or already applied, never twice. Changes made meanwhile wait, merged, for the
 //! next transfer, so memory is bounded by the number of series, not by time.
+//!
+//! Why this file is long: the transfer (numbered calls, resending, merging what changed
+//! meanwhile) is one state machine, and its settings and tests belong with it.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -13,9 +16,9 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::keys::{field, type_letter, Ext};
-use crate::encode::push_f64;
 use crate::snapshot::{snapshot, Snapshot, Value};
 use crate::surface::{SurfaceError, Surfacer};
+use crate::syntax::push_f64;
 
 /// Applies one transfer if its number is new for this process. KEYS: the namespace's hash,
 /// the hash of transfer numbers, the sorted set of when each process was last seen. ARGV:

@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::Source;
+use super::server::Source;
 use crate::{render, Format};
 
 /// A rendered body, and whether it is gzip-compressed.

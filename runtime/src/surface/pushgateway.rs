@@ -105,7 +105,7 @@ impl Surfacer for PushgatewaySurfacer {
         // The Pushgateway refuses a series whose label a grouping label also names, or
         // silently replaces its value: the series' own is sent as `exported_<name>`.
         let mut snapshot = snapshot.clone();
-        crate::label_clash::over_snapshot(&mut snapshot, &self.grouping, false);
+        snapshot.put_outer_labels(&self.grouping, false);
         let body = snapshot.render(Format::Prometheus);
         http::check(
             self.agent

@@ -2,6 +2,9 @@
 //! surfacer's own thread, which retries with backoff, keeps a bounded backlog of what could
 //! not be sent, reports failures to a handler, and counts all of it in its own metrics. One
 //! slow or dead target never holds up another, and stopping is bounded in time.
+//!
+//! Why this file is long: the builder, the per-surfacer threads and their bounded shutdown
+//! share one set of settings; split up, the reasoning about stopping would be spread thin.
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{self, RecvTimeoutError};

@@ -69,7 +69,7 @@ impl Scope {
     pub fn end(self) -> Snapshot {
         let mut changed = difference(&self.start, &snapshot());
         // A series label that the scope also names is kept as `exported_<name>`.
-        crate::label_clash::over_snapshot(&mut changed, &self.labels, true);
+        changed.put_outer_labels(&self.labels, true);
         changed
     }
 

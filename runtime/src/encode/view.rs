@@ -1,0 +1,248 @@
+//! What every encoder reads: families with their metadata, and series with labels and a
+//! value. The registry's layout, a [`Snapshot`] and a Redis namespace each show themselves
+//! this way, so each format has one writer whatever the data comes from.
+
+use crate::metrics::Kind;
+use crate::model::{values, FamilyLayout, Layout, SeriesLayout};
+use crate::snapshot::{Snapshot, Value};
+
+/// A family's metadata.
+pub(crate) struct FamilyView<'a> {
+    /// The name as defined, which JSON and the table show.
+    pub name: &'a str,
+    /// The name in the text formats (the Prometheus form of a permissive name); counters
+    /// end in `_total`.
+    pub exposed: &'a str,
+    pub help: &'a str,
+    pub unit: &'a str,
+    pub kind: Kind,
+}
+
+/// A sample's number as its source holds it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Number {
+    /// A count, always an integer.
+    Count(u64),
+    /// A measured value.
+    Float(f64),
+    /// A value read from a shared store, where counts are kept as floats: whole numbers
+    /// are written as integers.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Stored(f64),
+}
+
+impl Number {
+    /// The number as a float.
+    #[allow(clippy::cast_precision_loss)]
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Count(n) => n as f64,
+            Number::Float(v) | Number::Stored(v) => v,
+        }
+    }
+
+    /// Whether a counter-like sample may show it in OpenMetrics: never negative or NaN.
+    pub fn is_count_like(self) -> bool {
+        match self {
+            Number::Count(_) => true,
+            Number::Float(v) | Number::Stored(v) => v >= 0.0,
+        }
+    }
+
+    /// The whole value of a stored number that has one exactly, for writing as an integer.
+    pub fn whole(self) -> Option<i64> {
+        // Every integer up to 2^53 is exact in an f64; NaN and the infinities fail `fract`.
+        const EXACT: f64 = 9_007_199_254_740_992.0;
+        match self {
+            // Whole and within ±2^53: the cast is exact.
+            #[allow(clippy::cast_possible_truncation)]
+            Number::Stored(v) if v.fract() == 0.0 && v.abs() <= EXACT => Some(v as i64),
+            _ => None,
+        }
+    }
+}
+
+/// A series' value as the encoders write it.
+pub(crate) enum Reading<'a> {
+    Counter(Number),
+    Gauge(Number),
+    Histogram {
+        /// Finite upper bounds.
+        bounds: &'a [f64],
+        /// Cumulative counts, one per bound and the `+Inf` bucket last: the total count.
+        cumulative: Vec<Number>,
+        sum: Number,
+    },
+    Summary {
+        /// `(quantile, value)` pairs; the value is NaN over an empty window.
+        quantiles: Vec<(f64, Number)>,
+        count: Number,
+        sum: Number,
+    },
+}
+
+impl Reading<'_> {
+    /// A snapshot's value.
+    pub fn of(value: &Value) -> Reading<'_> {
+        match value {
+            Value::Counter(n) => Reading::Counter(Number::Count(*n)),
+            Value::Gauge(v) => Reading::Gauge(Number::Float(*v)),
+            Value::Histogram(h) => Reading::Histogram {
+                bounds: &h.bounds,
+                cumulative: cumulative(&h.buckets),
+                sum: Number::Float(h.sum),
+            },
+            Value::Summary(s) => Reading::Summary {
+                quantiles: s
+                    .quantiles
+                    .iter()
+                    .map(|&(q, v)| (q, Number::Float(v)))
+                    .collect(),
+                count: Number::Count(s.count),
+                sum: Number::Float(s.sum),
+            },
+        }
+    }
+}
+
+fn cumulative(buckets: &[u64]) -> Vec<Number> {
+    let mut total = 0u64;
+    buckets
+        .iter()
+        .map(|n| {
+            total += n;
+            Number::Count(total)
+        })
+        .collect()
+}
+
+/// A series' labels, names as defined.
+#[derive(Clone, Copy)]
+pub(crate) enum Labels<'a> {
+    Static(&'a [(&'static str, &'static str)]),
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    Owned(&'a [(String, String)]),
+}
+
+impl<'a> Labels<'a> {
+    pub fn iter(self) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let (fixed, owned) = match self {
+            Labels::Static(l) => (l, &[][..]),
+            Labels::Owned(l) => (&[][..], l),
+        };
+        fixed
+            .iter()
+            .map(|&(k, v)| (k, v))
+            .chain(owned.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    pub fn is_empty(self) -> bool {
+        match self {
+            Labels::Static(l) => l.is_empty(),
+            Labels::Owned(l) => l.is_empty(),
+        }
+    }
+}
+
+/// One series.
+pub(crate) struct SeriesView<'a> {
+    pub labels: Labels<'a>,
+    pub reading: Reading<'a>,
+    /// Where the text formats' line prefixes of this series are kept, when its source
+    /// keeps them.
+    pub lines: Option<&'a std::sync::OnceLock<Box<[String]>>>,
+}
+
+/// Data the encoders can write.
+pub(crate) trait Exposition {
+    /// Calls `visit` once per family, in the order they are shown, with a way to visit the
+    /// family's series.
+    fn each_family(&self, visit: &mut FamilyVisit<'_>);
+}
+
+/// What visits a family's series.
+pub(crate) type SeriesVisit<'v> = dyn FnMut(&SeriesView<'_>) + 'v;
+
+/// A family's series, shown to a [`SeriesVisit`].
+pub(crate) type SeriesOf<'a> = dyn Fn(&mut SeriesVisit<'_>) + 'a;
+
+/// What visits the families: their metadata, and their series.
+pub(crate) type FamilyVisit<'v> = dyn FnMut(&FamilyView<'_>, &SeriesOf<'_>) + 'v;
+
+impl Exposition for Layout {
+    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+        for family in &self.families {
+            let view = FamilyView {
+                name: family.name,
+                exposed: &family.exposed,
+                help: family.help,
+                unit: family.unit,
+                kind: family.kind,
+            };
+            visit(&view, &|each| layout_series(family, each));
+        }
+    }
+}
+
+/// Every series of a laid-out family, each read as it is visited.
+fn layout_series(family: &FamilyLayout, each: &mut SeriesVisit<'_>) {
+    let dynamic = family.dynamic_series();
+    for series in family.series.iter().chain(dynamic.iter()) {
+        each(&SeriesView {
+            labels: Labels::Static(&series.labels),
+            reading: read(family.kind, series),
+            lines: Some(&series.lines),
+        });
+    }
+}
+
+/// A laid-out series' value now.
+fn read(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
+    match kind {
+        Kind::Counter => Reading::Counter(Number::Count(values::counter(series))),
+        Kind::Gauge => Reading::Gauge(Number::Float(values::gauge(series))),
+        Kind::Histogram => {
+            let (buckets, sum) = values::histogram(series);
+            Reading::Histogram {
+                bounds: series.bounds(),
+                cumulative: cumulative(&buckets),
+                sum: Number::Float(sum),
+            }
+        }
+        Kind::Summary => {
+            let (window, count, sum) = values::summary(series);
+            Reading::Summary {
+                quantiles: values::summary_quantiles(series)
+                    .iter()
+                    .map(|&q| (q, Number::Float(window.quantile(q).unwrap_or(f64::NAN))))
+                    .collect(),
+                count: Number::Count(count),
+                sum: Number::Float(sum),
+            }
+        }
+    }
+}
+
+impl Exposition for Snapshot {
+    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+        for family in &self.families {
+            let exposed = crate::sanitize::exposition_name(family.name);
+            let view = FamilyView {
+                name: family.name,
+                exposed: &exposed,
+                help: family.help,
+                unit: family.unit,
+                kind: family.kind,
+            };
+            visit(&view, &|each| {
+                for series in &family.series {
+                    each(&SeriesView {
+                        labels: Labels::Static(&series.labels),
+                        reading: Reading::of(&series.value),
+                        lines: None,
+                    });
+                }
+            });
+        }
+    }
+}
