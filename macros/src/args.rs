@@ -8,41 +8,8 @@ use syn::parse::Parser;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprArray, ExprLit, ExprUnary, Ident, Lit, LitStr, Path, Result, UnOp};
 
+use crate::attrs::Attr;
 use crate::names;
-
-/// Which attribute is being parsed; each accepts its own set of options.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Attr {
-    Metric,
-    Counted,
-    Timed,
-    InFlight,
-    Metered,
-    Instrumented,
-}
-
-impl Attr {
-    fn options(self) -> &'static [&'static str] {
-        match self {
-            Attr::Metric => &["name", "help", "unit", "labels", "crate"],
-            Attr::Counted => &["name", "help", "labels", "sharded", "crate"],
-            Attr::InFlight | Attr::Metered => &["name", "help", "labels", "crate"],
-            Attr::Timed => &["name", "help", "labels", "buckets", "crate"],
-            Attr::Instrumented => &["labels", "crate"],
-        }
-    }
-
-    /// Labels the attribute's own family uses, which `labels(...)` may not redefine.
-    fn reserved_labels(self) -> &'static [&'static str] {
-        match self {
-            Attr::Metric => &[],
-            Attr::Counted | Attr::Instrumented => &["function", "module", "result"],
-            Attr::Timed | Attr::InFlight => &["function", "module"],
-            // A meter's rates add `window`.
-            Attr::Metered => &["function", "module", "window"],
-        }
-    }
-}
 
 /// Parsed options.
 #[derive(Default)]
@@ -74,10 +41,11 @@ impl Args {
             .get_ident()
             .map(ToString::to_string)
             .unwrap_or_default();
-        if !attr.options().contains(&key.as_str()) {
+        let options = attr.spec().options;
+        if !options.contains(&key.as_str()) {
             return Err(meta.error(format!(
                 "unknown option; expected one of: {}",
-                attr.options().join(", ")
+                options.join(", ")
             )));
         }
         let duplicate = || meta.error(format!("duplicate option `{key}`"));
@@ -156,7 +124,8 @@ impl Args {
                 }
                 self.krate = Some(meta.value()?.parse()?);
             }
-            _ => unreachable!("checked against the option list"),
+            // Checked against the option list above.
+            _ => return Err(meta.error("unknown option")),
         }
         Ok(())
     }
@@ -202,12 +171,19 @@ fn number(expr: &Expr) -> Option<f64> {
 /// The `name` option: a valid metric name, and no `_total` on what is not a counter.
 fn name(attr: Attr, lit: LitStr) -> Result<LitStr> {
     names::check_metric_name(&lit.value(), lit.span())?;
-    if attr == Attr::Timed && lit.value().ends_with("_total") {
-        return Err(syn::Error::new(
-            lit.span(),
-            "`_total` names a counter; #[timed] exports a histogram: \
-             use a name such as `work_duration_seconds`",
-        ));
+    if let Attr::Function(f) = attr {
+        let family = f.family();
+        if family.kind != "counter" && lit.value().ends_with("_total") {
+            return Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "`_total` names a counter; #[{}] exports a {}: use a name such as `{}`",
+                    f.spec().name,
+                    family.kind,
+                    family.example
+                ),
+            ));
+        }
     }
     Ok(lit)
 }
@@ -263,6 +239,7 @@ fn bucket_bounds(array: &ExprArray) -> Result<Vec<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::FnAttr;
 
     fn parse(attr: Attr, tokens: TokenStream) -> Result<Args> {
         Args::parse(attr, tokens)
@@ -271,7 +248,7 @@ mod tests {
     #[test]
     fn options_are_read_into_the_model() {
         let args = parse(
-            Attr::Timed,
+            Attr::Function(FnAttr::Timed),
             quote! { name = "work_seconds", labels(shop = "eu", tenant = t.id()), buckets = [0.1, 1.0] },
         )
         .unwrap();
@@ -286,12 +263,29 @@ mod tests {
     #[test]
     fn bad_options_say_why() {
         let message = |attr, tokens| parse(attr, tokens).err().unwrap().to_string();
-        assert!(message(Attr::Timed, quote! { name = "work_total" })
-            .contains("`_total` names a counter"));
-        assert!(message(Attr::Timed, quote! { buckets = BOUNDS }).contains("written out"));
-        assert!(message(Attr::Timed, quote! { buckets = [1.0, 0.5] }).contains("increasing"));
-        assert!(message(Attr::Counted, quote! { buckets = [1.0] }).contains("unknown option"));
+        assert!(message(
+            Attr::Function(FnAttr::Timed),
+            quote! { name = "work_total" }
+        )
+        .contains("`_total` names a counter"));
+        assert!(
+            message(Attr::Function(FnAttr::Timed), quote! { buckets = BOUNDS })
+                .contains("written out")
+        );
+        assert!(message(
+            Attr::Function(FnAttr::Timed),
+            quote! { buckets = [1.0, 0.5] }
+        )
+        .contains("increasing"));
+        assert!(
+            message(Attr::Function(FnAttr::Counted), quote! { buckets = [1.0] })
+                .contains("unknown option")
+        );
         assert!(message(Attr::Metric, quote! { labels(x = y) }).contains("constant"));
-        assert!(message(Attr::Counted, quote! { name = "a", name = "b" }).contains("name"));
+        assert!(message(
+            Attr::Function(FnAttr::Counted),
+            quote! { name = "a", name = "b" }
+        )
+        .contains("name"));
     }
 }

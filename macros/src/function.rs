@@ -8,7 +8,9 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Attribute, Error, ImplItem, Item, ItemImpl, Result, Signature, Token, Type, Visibility};
 
-use crate::wrap::{self, Instrument};
+use crate::attrs::Attr;
+use crate::instrument::Instrument;
+use crate::wrap;
 
 /// A function with its body as an unparsed brace group.
 pub struct FnItem {
@@ -82,27 +84,16 @@ pub fn expand(inst: &Instrument, input: TokenStream) -> Result<TokenStream> {
     }
 }
 
-/// What each function attribute records, to find one that repeats another.
-fn records(attr: &str) -> &'static [&'static str] {
-    match attr {
-        "counted" => &["calls"],
-        "timed" => &["durations"],
-        "in_flight" => &["calls in flight"],
-        "metered" => &["throughput"],
-        "instrumented" => &["calls", "durations", "calls in flight"],
-        _ => &[],
-    }
-}
-
 /// An error on the first of `attrs` that records what `#[attr]` (written above it, or on
 /// the impl block when `on_impl`) records already: the function would count twice.
-pub fn check_repeats(attr: &str, attrs: &[Attribute], on_impl: bool) -> Result<()> {
+pub fn check_repeats(attr: Attr, attrs: &[Attribute], on_impl: bool) -> Result<()> {
     for other in attrs {
         let Some(last) = other.path().segments.last() else {
             continue;
         };
         let name = last.ident.to_string();
-        if let Some(what) = records(attr).iter().find(|w| records(&name).contains(w)) {
+        let theirs = Attr::named(&name).map_or(&[][..], |a| a.spec().records);
+        if let Some(what) = attr.spec().records.iter().find(|w| theirs.contains(w)) {
             let where_ = if on_impl {
                 "on the impl block"
             } else {
@@ -111,8 +102,9 @@ pub fn check_repeats(attr: &str, attrs: &[Attribute], on_impl: bool) -> Result<(
             return Err(Error::new_spanned(
                 other,
                 format!(
-                    "#[{name}] is redundant: #[{attr}] {where_} already records this \
-                     function's {what}, which would be recorded twice; remove one of them"
+                    "#[{name}] is redundant: #[{}] {where_} already records this \
+                     function's {what}, which would be recorded twice; remove one of them",
+                    attr.spec().name
                 ),
             ));
         }
@@ -121,7 +113,7 @@ pub fn check_repeats(attr: &str, attrs: &[Attribute], on_impl: bool) -> Result<(
 }
 
 fn expand_fn(inst: &Instrument, item: FnItem, label: &str, on_impl: bool) -> Result<TokenStream> {
-    check_repeats(inst.attr_name(), &item.attrs, on_impl)?;
+    check_repeats(Attr::Function(inst.attr), &item.attrs, on_impl)?;
     if let Some(constness) = &item.sig.constness {
         return Err(Error::new(
             constness.span,
@@ -263,6 +255,7 @@ fn with_leading(body: &Group, stmt: &TokenStream) -> Group {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::attrs::FnAttr;
 
     fn attrs(tokens: TokenStream) -> Vec<Attribute> {
         syn::parse2::<FnItem>(tokens).expect("a function").attrs
@@ -271,23 +264,23 @@ mod tests {
     #[test]
     fn an_attribute_that_records_the_same_is_refused() {
         let twice = attrs(quote! { #[counted] fn f() {} });
-        let err = check_repeats("counted", &twice, false)
+        let err = check_repeats(Attr::Function(FnAttr::Counted), &twice, false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("#[counted] is redundant"), "{err}");
         let under = attrs(quote! { #[meterbox::timed] fn f() {} });
-        let err = check_repeats("instrumented", &under, false)
+        let err = check_repeats(Attr::Instrumented, &under, false)
             .unwrap_err()
             .to_string();
         assert!(err.contains("durations"), "{err}");
         let impl_level = attrs(quote! { #[in_flight] fn f() {} });
-        assert!(check_repeats("instrumented", &impl_level, true)
+        assert!(check_repeats(Attr::Instrumented, &impl_level, true)
             .unwrap_err()
             .to_string()
             .contains("on the impl block"));
         // Attributes that record other things stack.
         let stacked = attrs(quote! { #[timed] #[in_flight] #[inline] fn f() {} });
-        assert!(check_repeats("counted", &stacked, false).is_ok());
+        assert!(check_repeats(Attr::Function(FnAttr::Counted), &stacked, false).is_ok());
     }
 
     #[test]

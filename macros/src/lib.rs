@@ -5,17 +5,20 @@
 #![warn(clippy::pedantic)]
 
 mod args;
+mod attrs;
 mod derive;
 mod descriptor;
 mod function;
+mod instrument;
 mod metric;
 mod names;
 mod wrap;
 
 use proc_macro::TokenStream;
 
-use args::{Args, Attr};
-use wrap::Instrument;
+use args::Args;
+use attrs::{Attr, FnAttr};
+use instrument::Instrument;
 
 /// Registers a `static` metric. See the `meterbox` crate.
 #[proc_macro_attribute]
@@ -31,20 +34,20 @@ pub fn metric(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Counts calls by outcome into `function_calls_total`. See the `meterbox` crate.
 #[proc_macro_attribute]
 pub fn counted(args: TokenStream, input: TokenStream) -> TokenStream {
-    instrument(Attr::Counted, args, input)
+    instrument(FnAttr::Counted, args, input)
 }
 
 /// Records call durations into `function_duration_seconds`. See the `meterbox` crate.
 #[proc_macro_attribute]
 pub fn timed(args: TokenStream, input: TokenStream) -> TokenStream {
-    instrument(Attr::Timed, args, input)
+    instrument(FnAttr::Timed, args, input)
 }
 
 /// Keeps `function_calls_in_flight{function, module}` up to date: one more while a call runs,
 /// one less when it ends, however it ends. See the `meterbox` crate.
 #[proc_macro_attribute]
 pub fn in_flight(args: TokenStream, input: TokenStream) -> TokenStream {
-    instrument(Attr::InFlight, args, input)
+    instrument(FnAttr::InFlight, args, input)
 }
 
 /// Marks a meter on every call: `function_throughput_total{function, module}` and its
@@ -52,7 +55,7 @@ pub fn in_flight(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `meterbox` crate.
 #[proc_macro_attribute]
 pub fn metered(args: TokenStream, input: TokenStream) -> TokenStream {
-    instrument(Attr::Metered, args, input)
+    instrument(FnAttr::Metered, args, input)
 }
 
 /// `#[counted]`, `#[timed]` and `#[in_flight]` in one attribute; takes `labels(…)` and
@@ -86,12 +89,12 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
 /// that records what it records already.
 fn instrumented_repeats(input: &proc_macro2::TokenStream) -> syn::Result<()> {
     if let Ok(item) = syn::parse2::<function::FnItem>(input.clone()) {
-        return function::check_repeats("instrumented", &item.attrs, false);
+        return function::check_repeats(Attr::Instrumented, &item.attrs, false);
     }
     if let Ok(syn::Item::Impl(block)) = syn::parse2::<syn::Item>(input.clone()) {
         for item in &block.items {
             if let syn::ImplItem::Fn(method) = item {
-                function::check_repeats("instrumented", &method.attrs, true)?;
+                function::check_repeats(Attr::Instrumented, &method.attrs, true)?;
             }
         }
     }
@@ -133,9 +136,9 @@ fn derive(
     }
 }
 
-fn instrument(attr: Attr, args: TokenStream, input: TokenStream) -> TokenStream {
+fn instrument(attr: FnAttr, args: TokenStream, input: TokenStream) -> TokenStream {
     let input: proc_macro2::TokenStream = input.into();
-    let result = Args::parse(attr, args.into()).and_then(|args| {
+    let result = Args::parse(Attr::Function(attr), args.into()).and_then(|args| {
         let inst = Instrument::new(attr, args);
         let expanded = function::expand(&inst, input.clone())?;
         Ok((expanded, inst))

@@ -21,7 +21,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Error, Item, Result};
 
-use crate::args::{Args, Attr};
+use crate::args::Args;
+use crate::attrs::{Attr, FnAttr};
 use crate::descriptor::{doc_help, Descriptor};
 use crate::names;
 
@@ -176,13 +177,6 @@ fn kind_of(ty: &syn::Type) -> Option<&'static str> {
 /// Names the instrumented functions' families and the runtime itself use, with their types:
 /// a static of another type under one of them is known to conflict already.
 fn check_reserved_name(name: &str, ty: &syn::Type, span: proc_macro2::Span) -> Result<()> {
-    const BUILT_IN: [(&str, &str, &str); 5] = [
-        ("function_calls", "counter", "#[counted]"),
-        ("function_duration_seconds", "histogram", "#[timed]"),
-        ("function_calls_in_flight", "gauge", "#[in_flight]"),
-        ("function_throughput", "counter", "#[metered]"),
-        ("function_throughput_rate", "gauge", "#[metered]"),
-    ];
     if name.starts_with("meterbox_") {
         return Err(Error::new(
             span,
@@ -192,13 +186,19 @@ fn check_reserved_name(name: &str, ty: &syn::Type, span: proc_macro2::Span) -> R
     let Some(kind) = kind_of(ty) else {
         return Ok(());
     };
-    let base = name.strip_suffix("_total").unwrap_or(name);
-    for (built_in, its_kind, attr) in BUILT_IN {
-        if base == built_in && kind != its_kind {
+    let base = |name: &'static str| name.strip_suffix("_total").unwrap_or(name);
+    let built_in = FnAttr::ALL.into_iter().flat_map(|f| {
+        let family = f.family();
+        let attr = f.spec().name;
+        std::iter::once((family.name, family.kind, attr))
+            .chain(family.companion.map(|(name, kind)| (name, kind, attr)))
+    });
+    for (built_in, its_kind, attr) in built_in {
+        if name.strip_suffix("_total").unwrap_or(name) == base(built_in) && kind != its_kind {
             return Err(Error::new(
                 span,
                 format!(
-                    "`{name}` is the {its_kind} that {attr} records into; a {kind} cannot \
+                    "`{name}` is the {its_kind} that #[{attr}] records into; a {kind} cannot \
                      share its name: choose another"
                 ),
             ));

@@ -1,4 +1,4 @@
-//! The body rewrite of `#[counted]` and `#[timed]`.
+//! The body rewrite of the function attributes.
 //!
 //! Both put their storage and its registration at the top of the body and a `Drop` guard
 //! before the user's code, so `return`, `?`, panics and (for async code) cancellation all
@@ -7,202 +7,9 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
-use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
-use crate::args::{Args, Attr};
-use crate::descriptor::Descriptor;
-use crate::names;
-
-/// One function attribute, resolved: which family it feeds and how.
-pub struct Instrument {
-    pub attr: Attr,
-    pub args: Args,
-    pub name: String,
-    pub help: String,
-    pub unit: String,
-}
-
-impl Instrument {
-    pub fn new(attr: Attr, args: Args) -> Self {
-        let (default_name, default_help, unit) = match attr {
-            Attr::Counted => (
-                "function_calls_total",
-                "Calls of instrumented functions, by function, module and result.",
-                "",
-            ),
-            Attr::Metered => (
-                "function_throughput",
-                "Calls of instrumented functions, with their rates per second.",
-                "",
-            ),
-            Attr::InFlight => (
-                "function_calls_in_flight",
-                "Calls of instrumented functions in progress.",
-                "",
-            ),
-            _ => (
-                "function_duration_seconds",
-                "Wall time of instrumented functions in seconds, awaits included.",
-                "seconds",
-            ),
-        };
-        let name = args
-            .name
-            .as_ref()
-            .map_or_else(|| default_name.to_owned(), syn::LitStr::value);
-        let name = match attr {
-            Attr::Counted => names::counter_name(&name),
-            _ => names::with_unit(&name, unit),
-        };
-        let help = args
-            .help
-            .as_ref()
-            .map_or_else(|| default_help.to_owned(), syn::LitStr::value);
-        Instrument {
-            attr,
-            args,
-            name,
-            help,
-            unit: unit.to_owned(),
-        }
-    }
-
-    pub fn attr_name(&self) -> &'static str {
-        match self.attr {
-            Attr::Metric => "metric",
-            Attr::Counted => "counted",
-            Attr::Timed => "timed",
-            Attr::InFlight => "in_flight",
-            Attr::Metered => "metered",
-            Attr::Instrumented => "instrumented",
-        }
-    }
-
-    /// The storage static.
-    fn storage(&self) -> Ident {
-        let name = match self.attr {
-            Attr::Counted => "__METERBOX_CALLS",
-            Attr::InFlight => "__METERBOX_IN_FLIGHT",
-            Attr::Metered => "__METERBOX_METER",
-            _ => "__METERBOX_DURATION",
-        };
-        Ident::new(name, Span::call_site())
-    }
-
-    /// What this call records into: the static itself, or with `labels(key = expr)`, the
-    /// family child that [`Instrument::select`] picked.
-    fn target(&self) -> TokenStream {
-        if self.args.computed.is_empty() {
-            let storage = self.storage();
-            quote!(&#storage)
-        } else {
-            handle().into_token_stream()
-        }
-    }
-
-    /// With `labels(key = expr)`: evaluates the expressions, with the arguments in scope,
-    /// and picks the family child. The values live in a block of their own, so that
-    /// borrows of arguments end before the body takes them.
-    fn select(&self) -> TokenStream {
-        if self.args.computed.is_empty() {
-            return TokenStream::new();
-        }
-        let p = self.args.private();
-        let storage = self.storage();
-        let handle = handle();
-        let mut lets = TokenStream::new();
-        let mut texts = Vec::new();
-        for (i, (_, expr)) in self.args.computed.iter().enumerate() {
-            let value = Ident::new(&format!("__meterbox_value{i}"), Span::mixed_site());
-            let label = Ident::new(&format!("__meterbox_label{i}"), Span::mixed_site());
-            // Located at the expression, so a value that is no label value is reported
-            // there.
-            let at = Span::mixed_site().located_at(expr.span());
-            let value_at = Ident::new(&value.to_string(), at);
-            let as_label = quote_spanned!(at=> #p::LabelValue::as_label(&#value_at));
-            lets.extend(quote! {
-                let #value = #expr;
-                let #label = #as_label;
-            });
-            texts.push(quote!(#label.as_str()));
-        }
-        quote! {
-            let #handle = {
-                #lets
-                #storage.with([#(#texts),*])
-            };
-        }
-    }
-
-    /// The guard of `#[timed]` and `#[in_flight]`, made on entry and recording on drop.
-    fn enter(&self) -> TokenStream {
-        let p = self.args.private();
-        let target = self.target();
-        if self.attr == Attr::InFlight {
-            quote!(#p::InFlightGuard::enter(#target))
-        } else if self.attr == Attr::Metered {
-            quote!(#p::Meter::enter(#target))
-        } else {
-            quote!(#p::Histogram::start_timer(#target))
-        }
-    }
-
-    /// The storage static, its descriptor, and the family child of this call if any.
-    fn prelude(&self, label: &str) -> TokenStream {
-        let p = self.args.private();
-        let storage = self.storage();
-        let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
-        let (mut ty, mut init) = match self.attr {
-            Attr::Counted if self.args.sharded => (
-                quote!(#p::Calls<#p::ShardedCounter>),
-                quote!(#p::Calls::new()),
-            ),
-            Attr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
-            Attr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
-            Attr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),
-            _ => (
-                quote!(#p::Histogram),
-                self.args.buckets.as_ref().map_or_else(
-                    || quote!(#p::Histogram::for_durations()),
-                    |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
-                ),
-            ),
-        };
-        if !self.args.computed.is_empty() {
-            let n = self.args.computed.len();
-            let keys = self.args.computed.iter().map(|(k, _)| k.to_string());
-            ty = quote!(#p::Family<#ty, #n>);
-            init = quote!(#p::Family::with_prototype([#(#keys),*], #init));
-        }
-        let mut labels = vec![
-            quote!(("function", #label)),
-            quote!(("module", ::core::module_path!())),
-        ];
-        labels.extend(self.args.label_pairs());
-        let descriptor = Descriptor {
-            private: &p,
-            ident: desc,
-            name: self.name.clone(),
-            help: self.help.clone(),
-            unit: self.unit.clone(),
-            labels,
-            source: quote!(&#storage),
-        }
-        .expand();
-        let select = self.select();
-        quote! {
-            static #storage: #ty = #init;
-            #descriptor
-            #select
-        }
-    }
-}
-
-/// The family child a call with computed labels records into.
-fn handle() -> Ident {
-    Ident::new("__meterbox_handle", Span::mixed_site())
-}
+use crate::instrument::Instrument;
 
 /// How the body is wrapped.
 enum Shape {
@@ -316,7 +123,7 @@ fn inner_body(
     let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
-    if inst.attr != Attr::Counted {
+    if !inst.classifies_outcome() {
         let (inner_attrs, stmts) = split_inner_attrs(body);
         let enter = inst.enter();
         return quote! {
@@ -422,7 +229,7 @@ fn future_body(
     };
     let inner = &future.block;
     let attrs = &future.attrs;
-    let new_future = if inst.attr == Attr::Counted {
+    let new_future = if inst.classifies_outcome() {
         quote_spanned! {Span::mixed_site()=>
             #(#attrs)* async #outer_capture {
                 let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);

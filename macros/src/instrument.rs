@@ -1,0 +1,176 @@
+//! One function attribute resolved into what its expansion needs: the family it records
+//! into, the storage static and its registration, the family child a call picks, and the
+//! guard a call starts with.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+use syn::Ident;
+
+use crate::args::Args;
+use crate::attrs::FnAttr;
+use crate::descriptor::Descriptor;
+use crate::names;
+
+/// One function attribute, resolved: which family it feeds and how.
+pub struct Instrument {
+    pub attr: FnAttr,
+    pub args: Args,
+    pub name: String,
+    pub help: String,
+    pub unit: String,
+}
+
+impl Instrument {
+    pub fn new(attr: FnAttr, args: Args) -> Self {
+        let family = attr.family();
+        let name = args
+            .name
+            .as_ref()
+            .map_or_else(|| family.name.to_owned(), syn::LitStr::value);
+        let name = if family.kind == "counter" {
+            names::counter_name(&name)
+        } else {
+            names::with_unit(&name, family.unit)
+        };
+        let help = args
+            .help
+            .as_ref()
+            .map_or_else(|| family.help.to_owned(), syn::LitStr::value);
+        Instrument {
+            attr,
+            args,
+            name,
+            help,
+            unit: family.unit.to_owned(),
+        }
+    }
+
+    /// The attribute's name as written.
+    pub fn attr_name(&self) -> &'static str {
+        self.attr.spec().name
+    }
+
+    /// Whether the call's outcome is recorded, which needs the returned value.
+    pub fn classifies_outcome(&self) -> bool {
+        self.attr == FnAttr::Counted
+    }
+
+    /// The storage static.
+    pub fn storage(&self) -> Ident {
+        Ident::new(self.attr.family().storage, Span::call_site())
+    }
+
+    /// What this call records into: the static itself, or with `labels(key = expr)`, the
+    /// family child that [`Instrument::select`] picked.
+    pub fn target(&self) -> TokenStream {
+        if self.args.computed.is_empty() {
+            let storage = self.storage();
+            quote!(&#storage)
+        } else {
+            handle().into_token_stream()
+        }
+    }
+
+    /// With `labels(key = expr)`: evaluates the expressions, with the arguments in scope,
+    /// and picks the family child. The values live in a block of their own, so that
+    /// borrows of arguments end before the body takes them.
+    fn select(&self) -> TokenStream {
+        if self.args.computed.is_empty() {
+            return TokenStream::new();
+        }
+        let p = self.args.private();
+        let storage = self.storage();
+        let handle = handle();
+        let mut lets = TokenStream::new();
+        let mut texts = Vec::new();
+        for (i, (_, expr)) in self.args.computed.iter().enumerate() {
+            let value = Ident::new(&format!("__meterbox_value{i}"), Span::mixed_site());
+            let label = Ident::new(&format!("__meterbox_label{i}"), Span::mixed_site());
+            // Located at the expression, so a value that is no label value is reported
+            // there.
+            let at = Span::mixed_site().located_at(expr.span());
+            let value_at = Ident::new(&value.to_string(), at);
+            let as_label = quote_spanned!(at=> #p::LabelValue::as_label(&#value_at));
+            lets.extend(quote! {
+                let #value = #expr;
+                let #label = #as_label;
+            });
+            texts.push(quote!(#label.as_str()));
+        }
+        quote! {
+            let #handle = {
+                #lets
+                #storage.with([#(#texts),*])
+            };
+        }
+    }
+
+    /// The guard made on entry, recording on drop.
+    pub fn enter(&self) -> TokenStream {
+        let p = self.args.private();
+        let target = self.target();
+        match self.attr {
+            FnAttr::InFlight => quote!(#p::InFlightGuard::enter(#target)),
+            FnAttr::Metered => quote!(#p::Meter::enter(#target)),
+            FnAttr::Timed => quote!(#p::Histogram::start_timer(#target)),
+            // Its guard classifies the outcome: see `wrap`.
+            FnAttr::Counted => quote!(#p::CallGuard::new(#target, #p::Outcome::Ok)),
+        }
+    }
+
+    /// The storage static, its descriptor, and the family child of this call if any.
+    pub fn prelude(&self, label: &str) -> TokenStream {
+        let p = self.args.private();
+        let storage = self.storage();
+        let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
+        let (mut ty, mut init) = match self.attr {
+            FnAttr::Counted if self.args.sharded => (
+                quote!(#p::Calls<#p::ShardedCounter>),
+                quote!(#p::Calls::new()),
+            ),
+            FnAttr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
+            FnAttr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
+            FnAttr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),
+            FnAttr::Timed => (
+                quote!(#p::Histogram),
+                self.args.buckets.as_ref().map_or_else(
+                    || quote!(#p::Histogram::for_durations()),
+                    |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
+                ),
+            ),
+        };
+        if !self.args.computed.is_empty() {
+            let n = self.args.computed.len();
+            let keys = self.args.computed.iter().map(|(k, _)| k.to_string());
+            ty = quote!(#p::Family<#ty, #n>);
+            init = quote!(#p::Family::with_prototype([#(#keys),*], #init));
+        }
+        let mut labels = vec![
+            quote!(("function", #label)),
+            quote!(("module", ::core::module_path!())),
+        ];
+        labels.extend(self.args.label_pairs());
+        let descriptor = Descriptor {
+            private: &p,
+            ident: desc,
+            name: self.name.clone(),
+            help: self.help.clone(),
+            unit: self.unit.clone(),
+            labels,
+            source: quote!(&#storage),
+        }
+        .expand();
+        let select = self.select();
+        quote! {
+            static #storage: #ty = #init;
+            #descriptor
+            #select
+        }
+    }
+}
+
+/// The family child a call with computed labels records into.
+fn handle() -> Ident {
+    Ident::new("__meterbox_handle", Span::mixed_site())
+}
