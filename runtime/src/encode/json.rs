@@ -9,14 +9,14 @@
 //! {"count": 5, "le": "+Inf"}]`. Non-finite gauge values and sums, which JSON cannot
 //! represent, are written as the strings `"NaN"`, `"+Inf"` and `"-Inf"`.
 //!
-//! The document is written as it is serialized, a series at a time, straight from what
-//! it encodes: no tree of the whole document is built, so memory
-//! does not grow with the number of series beyond the text itself.
+//! The document is written a series at a time, straight from what it encodes: no tree of
+//! the whole document is built, so memory does not grow with the number of series beyond
+//! the text itself.
 
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 use serde::Serialize;
 
-use super::view::{Exposition, FamilyView, Labels, Number, Reading, SeriesOf, SeriesView};
+use super::view::{Exposition, FamilyView, Labels, Number, Reading, SeriesView, Visit};
 
 /// A number, with the strings JSON needs for a non-finite float.
 struct Json(Number);
@@ -127,89 +127,73 @@ impl Serialize for SeriesJson<'_, '_> {
     }
 }
 
-/// A family's series, each read as it is written.
-struct SeriesJsonOf<'a>(&'a SeriesOf<'a>);
+/// Writes the document as it is shown the families, a series at a time.
+struct Writer {
+    out: Vec<u8>,
+    first_family: bool,
+    first_series: bool,
+}
 
-impl Serialize for SeriesJsonOf<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(None)?;
-        let mut failed = None;
-        (self.0)(&mut |series| {
-            if failed.is_none() {
-                failed = seq.serialize_element(&SeriesJson(series)).err();
-            }
-        });
-        match failed {
-            Some(e) => Err(e),
-            None => seq.end(),
-        }
+impl Writer {
+    /// Appends `value` as JSON. Writing into a vector fails only on a non-string map key,
+    /// which these have none of.
+    fn value(&mut self, value: &impl Serialize) {
+        let _ = serde_json::to_writer(&mut self.out, value);
     }
 }
 
-/// A family: its fields around its series.
-#[derive(Serialize)]
-struct Family<'a> {
-    help: &'a str,
-    name: &'a str,
-    series: SeriesJsonOf<'a>,
-    #[serde(rename = "type")]
-    kind: crate::metrics::Kind,
-    unit: &'a str,
+impl Visit for Writer {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        // Keys in alphabetical order, as the format has always had them.
+        if !std::mem::take(&mut self.first_family) {
+            self.out.push(b',');
+        }
+        self.out.extend_from_slice(b"{\"help\":");
+        self.value(&family.help);
+        self.out.extend_from_slice(b",\"name\":");
+        self.value(&family.name);
+        self.out.extend_from_slice(b",\"series\":[");
+        self.first_series = true;
+    }
+
+    fn series(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        if !std::mem::take(&mut self.first_series) {
+            self.out.push(b',');
+        }
+        self.value(&SeriesJson(series));
+    }
+
+    fn end_family(&mut self, family: &FamilyView<'_>) {
+        self.out.extend_from_slice(b"],\"type\":");
+        self.value(&family.kind);
+        self.out.extend_from_slice(b",\"unit\":");
+        self.value(&family.unit);
+        self.out.push(b'}');
+    }
 }
 
-/// The whole document: `{"metrics":[…]}` and, when given, `"timestamp_ms"`.
-struct Document<'a> {
-    exposition: &'a dyn Exposition,
+/// Appends `exposition` as compact JSON and a newline to `out`: `{"metrics":[…]}` and, with
+/// `timestamp_ms`, `"timestamp_ms"` (what `HttpJsonSurfacer` sends).
+pub(crate) fn encode<E: Exposition + ?Sized>(
+    exposition: &E,
     timestamp_ms: Option<u64>,
-}
-
-impl Serialize for Document<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Metrics<'a>(&'a dyn Exposition);
-        impl Serialize for Metrics<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut seq = s.serialize_seq(None)?;
-                let mut failed: Option<S::Error> = None;
-                self.0.each_family(&mut |f: &FamilyView<'_>, series| {
-                    if failed.is_none() {
-                        let family = Family {
-                            help: f.help,
-                            name: f.name,
-                            series: SeriesJsonOf(series),
-                            kind: f.kind,
-                            unit: f.unit,
-                        };
-                        failed = seq.serialize_element(&family).err();
-                    }
-                });
-                match failed {
-                    Some(e) => Err(e),
-                    None => seq.end(),
-                }
-            }
-        }
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("metrics", &Metrics(self.exposition))?;
-        if let Some(ms) = self.timestamp_ms {
-            map.serialize_entry("timestamp_ms", &ms)?;
-        }
-        map.end()
-    }
-}
-
-/// Appends `exposition` as compact JSON and a newline to `out`; with `timestamp_ms`, the
-/// document carries it (what `HttpJsonSurfacer` sends).
-pub(crate) fn encode(exposition: &dyn Exposition, timestamp_ms: Option<u64>, out: &mut String) {
-    let document = Document {
-        exposition,
-        timestamp_ms,
+    out: &mut String,
+) {
+    let mut writer = Writer {
+        out: std::mem::take(out).into_bytes(),
+        first_family: true,
+        first_series: true,
     };
-    let mut bytes = std::mem::take(out).into_bytes();
-    // Writing into a vector fails only on a non-string map key, which these have none of.
-    let _ = serde_json::to_writer(&mut bytes, &document);
-    bytes.push(b'\n');
+    writer.out.extend_from_slice(b"{\"metrics\":[");
+    exposition.expose(&mut writer);
+    writer.out.push(b']');
+    if let Some(ms) = timestamp_ms {
+        writer.out.extend_from_slice(b",\"timestamp_ms\":");
+        writer.value(&ms);
+    }
+    writer.out.extend_from_slice(b"}\n");
     // serde_json writes UTF-8 and the text before it was a String.
-    *out = String::from_utf8(bytes)
+    *out = String::from_utf8(writer.out)
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 

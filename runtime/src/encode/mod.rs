@@ -72,7 +72,7 @@ pub fn render_into(out: &mut String, format: Format) {
 }
 
 /// Appends `exposition` in `format` to `out`.
-pub(crate) fn write(exposition: &dyn Exposition, format: Format, out: &mut String) {
+pub(crate) fn write<E: Exposition + ?Sized>(exposition: &E, format: Format, out: &mut String) {
     match format {
         Format::Prometheus => prometheus::encode(exposition, out),
         Format::OpenMetrics => openmetrics::encode(exposition, out),

@@ -7,13 +7,23 @@
 
 use super::samples::write_series;
 use super::text::help_or_name;
-use super::view::Exposition;
+use super::view::{Exposition, FamilyView, SeriesView, Visit};
 use crate::naming::base_name;
 use crate::syntax::escape_help;
 
 /// Appends `exposition` in the OpenMetrics text format to `out`.
-pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
-    exposition.each_family(&mut |family, series| {
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut String) {
+    exposition.expose(&mut OpenMetrics { out: &mut *out });
+    out.push_str("# EOF\n");
+}
+
+struct OpenMetrics<'o> {
+    out: &'o mut String,
+}
+
+impl Visit for OpenMetrics<'_> {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        let out = &mut *self.out;
         let name = base_name(family.exposed, family.kind);
         out.push_str("# TYPE ");
         out.push_str(name);
@@ -32,7 +42,9 @@ pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
         out.push(' ');
         escape_help(out, &help_or_name(family.help, name), true);
         out.push('\n');
-        series(&mut |s| write_series(out, family, s, true));
-    });
-    out.push_str("# EOF\n");
+    }
+
+    fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        write_series(self.out, family, series, true);
+    }
 }

@@ -2,12 +2,21 @@
 
 use super::samples::write_series;
 use super::text::help_or_name;
-use super::view::Exposition;
+use super::view::{Exposition, FamilyView, SeriesView, Visit};
 use crate::syntax::escape_help;
 
 /// Appends `exposition` in the Prometheus text format to `out`.
-pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
-    exposition.each_family(&mut |family, series| {
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut String) {
+    exposition.expose(&mut Prometheus { out });
+}
+
+struct Prometheus<'o> {
+    out: &'o mut String,
+}
+
+impl Visit for Prometheus<'_> {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        let out = &mut *self.out;
         out.push_str("# HELP ");
         out.push_str(family.exposed);
         out.push(' ');
@@ -17,6 +26,9 @@ pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
         out.push(' ');
         out.push_str(family.kind.as_str());
         out.push('\n');
-        series(&mut |s| write_series(out, family, s, false));
-    });
+    }
+
+    fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        write_series(self.out, family, series, false);
+    }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::view::{Exposition, Number, Reading};
+use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::snapshot::HistogramValue;
 
 const HEADER: [&str; 8] = [
@@ -88,16 +88,19 @@ fn shown(n: Number, fmt: fn(f64) -> String) -> String {
 }
 
 /// The rows of the table, header first.
-fn rows(exposition: &dyn Exposition) -> Vec<[String; 8]> {
-    let mut rows = vec![HEADER.map(str::to_owned)];
-    exposition.each_family(&mut |family, series| {
+struct Rows(Vec<[String; 8]>);
+
+impl Visit for Rows {
+    fn family(&mut self, _family: &FamilyView<'_>) {}
+
+    fn series(&mut self, family: &FamilyView<'_>, s: &SeriesView<'_>) {
         let fmt: fn(f64) -> String = if family.unit == "seconds" {
             seconds
         } else {
             num
         };
         let opt = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), fmt);
-        series(&mut |s| {
+        {
             let labels = s
                 .labels
                 .iter()
@@ -177,16 +180,17 @@ fn rows(exposition: &dyn Exposition) -> Vec<[String; 8]> {
                     ]
                 }
             };
-            rows.push(row);
-        });
-    });
-    rows
+            self.0.push(row);
+        }
+    }
 }
 
 /// Appends the table; label values are shown with control characters escaped, so each
 /// series stays on one line.
-pub(crate) fn encode(exposition: &dyn Exposition, out: &mut String) {
-    let rows = rows(exposition);
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut String) {
+    let mut rows = Rows(vec![HEADER.map(str::to_owned)]);
+    exposition.expose(&mut rows);
+    let rows = rows.0;
     let mut widths = [0usize; 8];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

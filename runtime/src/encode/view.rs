@@ -153,24 +153,23 @@ pub(crate) struct SeriesView<'a> {
     pub lines: Option<&'a std::sync::OnceLock<Box<[String]>>>,
 }
 
-/// Data the encoders can write.
-pub(crate) trait Exposition {
-    /// Calls `visit` once per family, in the order they are shown, with a way to visit the
-    /// family's series.
-    fn each_family(&self, visit: &mut FamilyVisit<'_>);
+/// What an encoder does with what it is shown: each family in order, then each of its
+/// series, then the family's end. Encoders implement it; being generic, the calls inline into
+/// the loop over the series.
+pub(crate) trait Visit {
+    fn family(&mut self, family: &FamilyView<'_>);
+    fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>);
+    fn end_family(&mut self, _family: &FamilyView<'_>) {}
 }
 
-/// What visits a family's series.
-pub(crate) type SeriesVisit<'v> = dyn FnMut(&SeriesView<'_>) + 'v;
-
-/// A family's series, shown to a [`SeriesVisit`].
-pub(crate) type SeriesOf<'a> = dyn Fn(&mut SeriesVisit<'_>) + 'a;
-
-/// What visits the families: their metadata, and their series.
-pub(crate) type FamilyVisit<'v> = dyn FnMut(&FamilyView<'_>, &SeriesOf<'_>) + 'v;
+/// Data the encoders can write.
+pub(crate) trait Exposition {
+    /// Shows every family and series to `visit`, in the order they are written.
+    fn expose<V: Visit>(&self, visit: &mut V);
+}
 
 impl Exposition for Layout {
-    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+    fn expose<V: Visit>(&self, visit: &mut V) {
         for family in &self.families {
             let view = FamilyView {
                 name: family.name,
@@ -179,20 +178,23 @@ impl Exposition for Layout {
                 unit: family.unit,
                 kind: family.kind,
             };
-            visit(&view, &|each| layout_series(family, each));
+            visit.family(&view);
+            layout_series(family, &view, visit);
+            visit.end_family(&view);
         }
     }
 }
 
 /// Every series of a laid-out family, each read as it is visited.
-fn layout_series(family: &FamilyLayout, each: &mut SeriesVisit<'_>) {
+fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: &mut V) {
     let dynamic = family.dynamic_series();
     for series in family.series.iter().chain(dynamic.iter()) {
-        each(&SeriesView {
+        let series = SeriesView {
             labels: Labels::Static(&series.labels),
             reading: read(family.kind, series),
             lines: Some(&series.lines),
-        });
+        };
+        visit.series(view, &series);
     }
 }
 
@@ -224,7 +226,7 @@ fn read(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
 }
 
 impl Exposition for Snapshot {
-    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+    fn expose<V: Visit>(&self, visit: &mut V) {
         for family in &self.families {
             let exposed = crate::sanitize::exposition_name(family.name);
             let view = FamilyView {
@@ -234,15 +236,16 @@ impl Exposition for Snapshot {
                 unit: family.unit,
                 kind: family.kind,
             };
-            visit(&view, &|each| {
-                for series in &family.series {
-                    each(&SeriesView {
-                        labels: Labels::Static(&series.labels),
-                        reading: Reading::of(&series.value),
-                        lines: None,
-                    });
-                }
-            });
+            visit.family(&view);
+            for series in &family.series {
+                let series = SeriesView {
+                    labels: Labels::Static(&series.labels),
+                    reading: Reading::of(&series.value),
+                    lines: None,
+                };
+                visit.series(&view, &series);
+            }
+            visit.end_family(&view);
         }
     }
 }

@@ -4,9 +4,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::keys::{kind_of, parse, Ext};
-use crate::encode::view::{
-    Exposition, FamilyView, FamilyVisit, Labels, Number, Reading, SeriesView,
-};
+use crate::encode::view::{Exposition, FamilyView, Labels, Number, Reading, SeriesView, Visit};
 use crate::label_clash;
 use crate::metrics::Kind;
 use crate::naming::{claims, conflict_candidate, with_total};
@@ -238,7 +236,7 @@ impl Namespace {
 }
 
 impl Exposition for Namespace {
-    fn each_family(&self, visit: &mut FamilyVisit<'_>) {
+    fn expose<V: Visit>(&self, visit: &mut V) {
         for (name, family) in &self.families {
             let Some(kind) = family.kind else { continue };
             // A counter is shown with `_total`, as the process's own formats show one.
@@ -250,20 +248,21 @@ impl Exposition for Namespace {
                 unit: "",
                 kind,
             };
-            visit(&view, &|each| {
-                for series in family.series.values() {
-                    let mut bounds = Vec::new();
-                    // A counter or gauge series with no value field has nothing to show.
-                    let Some(reading) = reading(kind, series, &mut bounds) else {
-                        continue;
-                    };
-                    each(&SeriesView {
-                        labels: Labels::Owned(&series.labels),
-                        reading,
-                        lines: None,
-                    });
-                }
-            });
+            visit.family(&view);
+            for series in family.series.values() {
+                let mut bounds = Vec::new();
+                // A counter or gauge series with no value field has nothing to show.
+                let Some(reading) = reading(kind, series, &mut bounds) else {
+                    continue;
+                };
+                let series = SeriesView {
+                    labels: Labels::Owned(&series.labels),
+                    reading,
+                    lines: None,
+                };
+                visit.series(&view, &series);
+            }
+            visit.end_family(&view);
         }
     }
 }
