@@ -192,7 +192,7 @@ mod tests {
             assert_eq!(family.kind == "counter", family.name.ends_with("_total"));
             assert!(family.name.ends_with(family.unit));
             assert!(family.labels.starts_with(&["function", "module"]));
-            assert_eq!(f.spec().options.contains(&"crate"), true);
+            assert!(f.spec().options.contains(&"crate"));
         }
     }
 

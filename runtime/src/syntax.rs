@@ -1,4 +1,5 @@
-//! How the text formats spell things: escaped label values and help, numbers.
+//! How the text formats spell things: escaped label values and help, numbers, the start of
+//! a sample line.
 //!
 //! Below every other module: the layout keys series by their escaped labels, the encoders
 //! write with it, and surfacers format numbers the same way.
@@ -42,6 +43,67 @@ pub(crate) fn push_f64(out: &mut String, v: f64) {
 /// Writes an integer.
 pub(crate) fn push_u64(out: &mut String, v: u64) {
     out.push_str(itoa::Buffer::new().format(v));
+}
+
+/// What a series writes besides its own labels: one sample, or one per bucket bound (and
+/// `+Inf`) or per quantile, followed by `_sum` and `_count`.
+#[derive(Clone, Copy)]
+pub(crate) enum Shape<'a> {
+    Single,
+    Buckets(&'a [f64]),
+    Quantiles(&'a [f64]),
+}
+
+/// The sample line prefixes of a series, each ending in a space, ready for the value: one
+/// for a counter or gauge; for a histogram one per bucket (`+Inf` last), then `_sum` and
+/// `_count`; for a summary one per quantile, then `_sum` and `_count`. `labels` is the
+/// series' label text (`k="v",…`).
+pub(crate) fn sample_prefixes(name: &str, labels: &str, shape: Shape<'_>) -> Box<[String]> {
+    let extra = |key: &str, v: f64| {
+        let mut text = String::from(key);
+        text.push_str("=\"");
+        push_f64(&mut text, v);
+        text.push('"');
+        text
+    };
+    let mut out = Vec::new();
+    match shape {
+        Shape::Buckets(bounds) => {
+            for &b in bounds {
+                out.push(with_labels(name, "_bucket", labels, &extra("le", b)));
+            }
+            out.push(with_labels(name, "_bucket", labels, "le=\"+Inf\""));
+            out.push(with_labels(name, "_sum", labels, ""));
+            out.push(with_labels(name, "_count", labels, ""));
+        }
+        Shape::Quantiles(quantiles) => {
+            for &q in quantiles {
+                out.push(with_labels(name, "", labels, &extra("quantile", q)));
+            }
+            out.push(with_labels(name, "_sum", labels, ""));
+            out.push(with_labels(name, "_count", labels, ""));
+        }
+        Shape::Single => out.push(with_labels(name, "", labels, "")),
+    }
+    out.into_boxed_slice()
+}
+
+/// `name` and `suffix`, then `{labels,extra}` when there are any, then a space.
+fn with_labels(name: &str, suffix: &str, labels: &str, extra: &str) -> String {
+    let mut s = String::with_capacity(name.len() + suffix.len() + labels.len() + extra.len() + 4);
+    s.push_str(name);
+    s.push_str(suffix);
+    if !labels.is_empty() || !extra.is_empty() {
+        s.push('{');
+        s.push_str(labels);
+        if !labels.is_empty() && !extra.is_empty() {
+            s.push(',');
+        }
+        s.push_str(extra);
+        s.push('}');
+    }
+    s.push(' ');
+    s
 }
 
 #[cfg(test)]

@@ -89,7 +89,7 @@ impl Serialize for SeriesJson<'_, '_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let labels = LabelsJson(self.0.labels);
         let mut map = s.serialize_map(None)?;
-        match &self.0.reading {
+        match self.0.reading {
             Reading::Counter(v) | Reading::Gauge(v) => {
                 map.serialize_entry("labels", &labels)?;
                 map.serialize_entry("value", &Json(*v))?;

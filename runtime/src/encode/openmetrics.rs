@@ -44,6 +44,7 @@ impl Visit for OpenMetrics<'_> {
         out.push('\n');
     }
 
+    #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
         write_series(self.out, family, series, true);
     }

@@ -28,6 +28,7 @@ impl Visit for Prometheus<'_> {
         out.push('\n');
     }
 
+    #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
         write_series(self.out, family, series, false);
     }

@@ -109,7 +109,7 @@ impl Visit for Rows {
                 .join(" ");
             let dash = || "-".to_owned();
             let name = family.name.to_owned();
-            let row = match &s.reading {
+            let row = match s.reading {
                 Reading::Counter(v) => [
                     name,
                     labels,

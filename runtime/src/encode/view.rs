@@ -147,10 +147,11 @@ impl<'a> Labels<'a> {
 /// One series.
 pub(crate) struct SeriesView<'a> {
     pub labels: Labels<'a>,
-    pub reading: Reading<'a>,
+    /// Borrowed, not moved in: a value built just before would otherwise be copied again.
+    pub reading: &'a Reading<'a>,
     /// Where the text formats' line prefixes of this series are kept, when its source
     /// keeps them.
-    pub lines: Option<&'a std::sync::OnceLock<Box<[String]>>>,
+    pub lines: Option<&'a [String]>,
 }
 
 /// What an encoder does with what it is shown: each family in order, then each of its
@@ -189,9 +190,10 @@ impl Exposition for Layout {
 fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: &mut V) {
     let dynamic = family.dynamic_series();
     for series in family.series.iter().chain(dynamic.iter()) {
+        let reading = read(family.kind, series);
         let series = SeriesView {
             labels: Labels::Static(&series.labels),
-            reading: read(family.kind, series),
+            reading: &reading,
             lines: Some(&series.lines),
         };
         visit.series(view, &series);
@@ -199,10 +201,20 @@ fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: 
 }
 
 /// A laid-out series' value now.
+#[inline(always)]
 fn read(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
     match kind {
         Kind::Counter => Reading::Counter(Number::Count(values::counter(series))),
         Kind::Gauge => Reading::Gauge(Number::Float(values::gauge(series))),
+        _ => read_distribution(kind, series),
+    }
+}
+
+/// A laid-out histogram's or summary's value now.
+#[inline(never)]
+fn read_distribution(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
+    match kind {
+        Kind::Counter | Kind::Gauge => read(kind, series),
         Kind::Histogram => {
             let (buckets, sum) = values::histogram(series);
             Reading::Histogram {
@@ -238,9 +250,10 @@ impl Exposition for Snapshot {
             };
             visit.family(&view);
             for series in &family.series {
+                let reading = Reading::of(&series.value);
                 let series = SeriesView {
                     labels: Labels::Static(&series.labels),
-                    reading: Reading::of(&series.value),
+                    reading: &reading,
                     lines: None,
                 };
                 visit.series(&view, &series);

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
 use super::conflict::{conflict_name, layout_clash, metadata_difference, Conflict};
@@ -18,7 +18,7 @@ use crate::naming::{claims, with_total};
 use crate::registry::{registry, Descriptor};
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::self_metrics::DEFINITION_CONFLICTS;
-use crate::syntax::escape_label_value;
+use crate::syntax::{escape_label_value, sample_prefixes, Shape};
 
 pub(crate) struct Layout {
     pub families: Vec<FamilyLayout>,
@@ -96,7 +96,7 @@ impl FamilyLayout {
                 }
                 merged
                     .entry(label_text(&labels))
-                    .or_insert_with(|| SeriesLayout::new(labels))
+                    .or_insert_with_key(|text| SeriesLayout::new(&self.exposed, text, labels, cell))
                     .cells
                     .push(cell);
             });
@@ -110,9 +110,9 @@ pub(crate) struct SeriesLayout {
     pub labels: Vec<(&'static str, &'static str)>,
     /// The cells summed into this series (more than one when definitions coincide).
     pub cells: Vec<MetricRef>,
-    /// The text formats' sample line prefixes, rendered by the encoders at the first
-    /// render and kept, as the labels never change.
-    pub lines: OnceLock<Box<[String]>>,
+    /// The text formats' sample line prefixes, rendered once as the labels never change
+    /// (see `syntax::sample_prefixes`): what is left to a render is the numbers.
+    pub lines: Box<[String]>,
 }
 
 /// The layout, built on first use and again only when a family is registered at run time.
@@ -217,13 +217,14 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
             entry.dynamic.push(d);
             continue;
         }
+        let exposed_name = exposition_name(target);
         d.source.visit(&mut |extra, cell| {
             let labels = all_labels(d, extra);
             let text = label_text(&labels);
             entry
                 .series
                 .entry(text)
-                .or_insert_with(|| SeriesLayout::new(labels))
+                .or_insert_with_key(|text| SeriesLayout::new(&exposed_name, text, labels, cell))
                 .cells
                 .push(cell);
         });
@@ -320,11 +321,23 @@ pub(crate) fn label_text(labels: &[(&str, &str)]) -> String {
 }
 
 impl SeriesLayout {
-    fn new(labels: Vec<(&'static str, &'static str)>) -> Self {
+    /// A series with no metric yet, its lines written for `exposed` and the shape of
+    /// `first`, its first metric.
+    fn new(
+        exposed: &str,
+        text: &str,
+        labels: Vec<(&'static str, &'static str)>,
+        first: MetricRef,
+    ) -> Self {
+        let shape = match first {
+            MetricRef::Histogram(h) => Shape::Buckets(h.bounds()),
+            MetricRef::Summary(s) => Shape::Quantiles(s.quantiles()),
+            _ => Shape::Single,
+        };
         Self {
+            lines: sample_prefixes(exposed, text, shape),
             labels,
             cells: Vec::new(),
-            lines: OnceLock::new(),
         }
     }
 

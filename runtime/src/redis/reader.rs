@@ -257,7 +257,7 @@ impl Exposition for Namespace {
                 };
                 let series = SeriesView {
                     labels: Labels::Owned(&series.labels),
-                    reading,
+                    reading: &reading,
                     lines: None,
                 };
                 visit.series(&view, &series);
