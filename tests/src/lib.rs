@@ -46,6 +46,25 @@ fn required() -> bool {
     std::env::var("METERBOX_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
 }
 
+/// Says that the running test skips its checks because `what` is missing: on the terminal,
+/// past the test harness's capture of `eprintln!`, so that a skipped test is seen as one
+/// even when the run passes. With `METERBOX_REQUIRE_TOOLS=1`, fails the test instead.
+///
+/// # Panics
+///
+/// When tools are required.
+pub fn skip(what: &str) {
+    assert!(
+        !required(),
+        "{what} is required (METERBOX_REQUIRE_TOOLS=1) but not installed"
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "SKIPPED {test}: {what} is not installed (the README's test command installs it)"
+    );
+}
+
 /// Runs `program args` with `input` on stdin; `None` when the program is not installed and
 /// tools are not required.
 ///
@@ -63,11 +82,7 @@ pub fn run_tool(program: &str, args: &[&str], input: &str) -> Option<(bool, Stri
     let mut child = match child {
         Ok(child) => child,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            assert!(
-                !required(),
-                "{program} is required (METERBOX_REQUIRE_TOOLS=1) but not installed"
-            );
-            eprintln!("skipped: {program} is not installed");
+            skip(program);
             return None;
         }
         Err(err) => panic!("cannot run {program}: {err}"),
@@ -111,11 +126,7 @@ except Exception as e:
 ";
     let probe = run_tool("python3", &["-c", "import prometheus_client"], "")?;
     if !probe.0 {
-        assert!(
-            !required(),
-            "the Python package prometheus_client is required (METERBOX_REQUIRE_TOOLS=1)"
-        );
-        eprintln!("skipped: the Python package prometheus_client is not installed");
+        skip("the Python package prometheus_client");
         return None;
     }
     let (ok, out) = run_tool("python3", &["-c", SCRIPT], text)?;
@@ -229,11 +240,7 @@ pub fn tool(program: &str) -> Option<std::path::PathBuf> {
         .map(|dir| dir.join(program))
         .find(|path| path.is_file());
     if found.is_none() {
-        assert!(
-            !required(),
-            "{program} is required (METERBOX_REQUIRE_TOOLS=1) but not installed"
-        );
-        eprintln!("skipped: {program} is not installed");
+        skip(program);
     }
     found
 }
