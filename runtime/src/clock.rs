@@ -78,7 +78,7 @@ mod timer {
         } else {
             // SAFETY: `rdtsc` exists on every x86_64 CPU and has no preconditions (the
             // intrinsic is only marked unsafe on older compilers).
-            #[allow(unused_unsafe)]
+            #[allow(unused_unsafe, unsafe_code)]
             unsafe {
                 std::arch::x86_64::_rdtsc()
             }
@@ -116,7 +116,7 @@ mod timer {
     fn invariant() -> bool {
         // SAFETY: `cpuid` exists on every x86_64 CPU; leaves above the maximum reported by
         // leaf 0x8000_0000 are not read.
-        #[allow(unused_unsafe)]
+        #[allow(unused_unsafe, unsafe_code)]
         unsafe {
             use std::arch::x86_64::__cpuid;
             __cpuid(0x8000_0000).eax >= 0x8000_0007 && __cpuid(0x8000_0007).edx & (1 << 8) != 0

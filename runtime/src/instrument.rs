@@ -1,8 +1,8 @@
 //! What `#[counted]` expands to: per-function call counters split by outcome, and the `Drop`
 //! guard that records the outcome on every exit path.
 
+use crate::metrics::{ChildMetric, Counter, Gauge, ShardedCounter};
 use crate::metrics::{Collect, Kind, MetricRef};
-use crate::metrics::{Counter, Gauge, Member, ShardedCounter};
 
 /// How a call of an instrumented function ended: the `result` label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl<C: CallCounter> Default for Calls<C> {
     }
 }
 
-impl<C: CallCounter> Member for Calls<C> {
+impl<C: CallCounter> ChildMetric for Calls<C> {
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
     const ZERO: Self = Calls::new();
     fn fresh(&self) -> Self {

@@ -28,6 +28,7 @@
 //! Metrics of a library crate are collected when the binary links that crate; a crate the
 //! binary never names is not linked, so name it: `use that_crate as _;`.
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 #![warn(clippy::pedantic)]
 // `OpenMetrics` is a name, not code; the hot path is inlined into users' crates on purpose.
 #![allow(
@@ -47,7 +48,6 @@ const ENABLED: bool = !cfg!(feature = "disabled");
 mod capture;
 mod clock;
 mod dump;
-mod dynamic;
 mod encode;
 mod instrument;
 mod intern;
@@ -59,6 +59,7 @@ mod naming;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod registry;
+mod runtime_family;
 mod sanitize;
 mod self_metrics;
 mod serve;
@@ -69,21 +70,31 @@ mod syntax;
 pub use capture::Capture;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
-pub use dynamic::{DynamicFamily, LabelCountError, RegisterError};
 pub use encode::{encode, render, render_into, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
-pub use meterbox_macros::{
-    counted, in_flight, instrumented, metered, metric, timed, LabelSet, LabelValue,
-};
+#[doc = include_str!("docs/counted.md")]
+pub use meterbox_macros::counted;
+#[doc = include_str!("docs/in_flight.md")]
+pub use meterbox_macros::in_flight;
+#[doc = include_str!("docs/instrumented.md")]
+pub use meterbox_macros::instrumented;
+#[doc = include_str!("docs/metered.md")]
+pub use meterbox_macros::metered;
+#[doc = include_str!("docs/metric.md")]
+pub use meterbox_macros::metric;
+#[doc = include_str!("docs/timed.md")]
+pub use meterbox_macros::timed;
+pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
-    CallbackGauge, Collect, Counter, Family, Gauge, Histogram, HistogramTimer, Kind, Member, Meter,
-    MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS,
+    CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram, HistogramTimer, Kind,
+    Meter, MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS,
     DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS,
     OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};
 pub use registry::{registry, Descriptor};
+pub use runtime_family::{LabelCountError, RegisterError, RuntimeFamily};
 pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
 pub use serve::scrape;
 #[cfg(feature = "serve")]

@@ -19,7 +19,7 @@ const LAYERS: &[&str] = &[
     "naming",
     "label_clash",
     "registry",
-    "dynamic",
+    "runtime_family",
     "instrument",
     "self_metrics",
     "model",

@@ -3,8 +3,8 @@
 //! and the output stays valid for promtool and the strict `OpenMetrics` parser.
 
 use meterbox::{
-    counted, metric, render, snapshot, Counter, DynamicFamily, Family, Format, Gauge, Histogram,
-    RegisterError,
+    counted, metric, render, snapshot, Counter, Family, Format, Gauge, Histogram, RegisterError,
+    RuntimeFamily,
 };
 use meterbox_tests::{openmetrics_parse, promtool_check};
 
@@ -208,12 +208,12 @@ fn a_constant_label_the_family_also_has_is_exported() {
 
 #[test]
 fn run_time_families_cannot_take_what_link_time_ones_use() {
-    let taken = DynamicFamily::<Gauge>::register("req_sum", "Looks like the histogram's.", &[]);
+    let taken = RuntimeFamily::<Gauge>::register("req_sum", "Looks like the histogram's.", &[]);
     assert!(
         matches!(taken, Err(RegisterError::Taken { .. })),
         "{taken:?}"
     );
-    let taken = DynamicFamily::<Gauge>::register("jobs", "OpenMetrics family of jobs_total.", &[]);
+    let taken = RuntimeFamily::<Gauge>::register("jobs", "OpenMetrics family of jobs_total.", &[]);
     assert!(
         matches!(taken, Err(RegisterError::Taken { .. })),
         "{taken:?}"

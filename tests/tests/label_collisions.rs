@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meterbox::{
-    metric, set_sanitize, Counter, DynamicFamily, Family, Format, MemorySurfacer, RegisterError,
-    Reporter, Sanitize, Scope,
+    metric, set_sanitize, Counter, Family, Format, MemorySurfacer, RegisterError, Reporter,
+    RuntimeFamily, Sanitize, Scope,
 };
 use meterbox_tests::{openmetrics_parse, promtool_check};
 
@@ -74,9 +74,9 @@ fn a_global_tag_the_series_has_takes_the_name() {
 #[test]
 fn run_time_keys_are_checked_as_the_text_formats_show_them() {
     set_sanitize(Sanitize::Permissive);
-    let same = DynamicFamily::<Counter>::register("perm_jobs", "Jobs.", &["a.b", "a-b"]);
-    let reserved = DynamicFamily::<Counter>::register("perm_jobs2", "Jobs.", &["..x"]);
-    let fine = DynamicFamily::<Counter>::register("tâche", "Tasks.", &["zone.id"]);
+    let same = RuntimeFamily::<Counter>::register("perm_jobs", "Jobs.", &["a.b", "a-b"]);
+    let reserved = RuntimeFamily::<Counter>::register("perm_jobs2", "Jobs.", &["..x"]);
+    let fine = RuntimeFamily::<Counter>::register("tâche", "Tasks.", &["zone.id"]);
     set_sanitize(Sanitize::Prometheus);
     assert_eq!(same.unwrap_err(), RegisterError::DuplicateKey("a-b".into()));
     assert!(

@@ -420,7 +420,7 @@ fn snapshot_labels(snapshot: &Snapshot) -> Vec<Vec<String>> {
 /// values: the registry's own exposition stays valid.
 #[test]
 fn run_time_families_under_every_mode_expose_validly() {
-    use meterbox::{set_sanitize, Counter, DynamicFamily, Gauge, Histogram, Sanitize};
+    use meterbox::{set_sanitize, Counter, Gauge, Histogram, RuntimeFamily, Sanitize};
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let modes = [Sanitize::Prometheus, Sanitize::Permissive, Sanitize::None];
     let mut registered = 0;
@@ -431,11 +431,11 @@ fn run_time_families_under_every_mode_expose_validly() {
         let help = value_text(&mut rng);
         let values: Vec<&str> = keys.iter().map(|_| value_text(&mut rng)).collect();
         let ok = match rng.below(3) {
-            0 => DynamicFamily::<Counter>::register(&name, help, &keys)
+            0 => RuntimeFamily::<Counter>::register(&name, help, &keys)
                 .map(|f| f.with(&values).map(|c| c.inc_by(3)).is_ok()),
-            1 => DynamicFamily::<Gauge>::register(&name, help, &keys)
+            1 => RuntimeFamily::<Gauge>::register(&name, help, &keys)
                 .map(|f| f.with(&values).map(|g| g.set(-1.5)).is_ok()),
-            _ => DynamicFamily::<Histogram>::register(&name, help, &keys)
+            _ => RuntimeFamily::<Histogram>::register(&name, help, &keys)
                 .map(|f| f.with(&values).map(|h| h.observe(-2.0)).is_ok()),
         };
         registered += usize::from(ok == Ok(true));

@@ -18,7 +18,7 @@ fn messages_name_no_internal_trait() {
         let path = entry.expect("an entry").path();
         if path.extension().is_some_and(|e| e == "stderr") {
             let text = std::fs::read_to_string(&path).expect("a snapshot");
-            for internal in ["Keyed", "Companions"] {
+            for internal in ["LabelledChildren", "ChildCompanions"] {
                 assert!(!text.contains(internal), "{internal} in {}", path.display());
             }
             checked += 1;

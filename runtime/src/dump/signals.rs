@@ -13,6 +13,10 @@
 //!   as it would have without meterbox.
 //!
 //! A second signal while a dump is being written ends the process at once.
+//!
+//! Signal handling is calls into libc, so this is the one module where `unsafe` is allowed
+//! throughout; each block says why it is sound.
+#![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io::Read as _;

@@ -188,8 +188,8 @@ impl Exposition for Layout {
 
 /// Every series of a laid-out family, each read as it is visited.
 fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: &mut V) {
-    let dynamic = family.dynamic_series();
-    for series in family.series.iter().chain(dynamic.iter()) {
+    let current = family.current_series();
+    for series in family.series.iter().chain(current.iter()) {
         let reading = read(family.kind, series);
         let series = SeriesView {
             labels: Labels::Static(&series.labels),

@@ -189,12 +189,15 @@ struct Table<M: 'static> {
 
 /// The child an entry of the table points at, if any.
 #[inline(always)]
+#[allow(unsafe_code)]
 fn child_in<M>(entry: &AtomicPtr<Child<M>>) -> Option<&'static Child<M>> {
     // SAFETY: an entry holds null or a leaked child, which lives for the program.
     unsafe { entry.load(Ordering::Acquire).cast_const().as_ref() }
 }
 
-/// `n` empty slots, allocated zeroed.
+/// `n` empty slots, allocated zeroed: the pages of a large table are only touched as
+/// children arrive, so a family's memory follows its children, not its limit.
+#[allow(unsafe_code)]
 fn zeroed_slots<T>(n: usize) -> Box<[AtomicPtr<T>]> {
     let layout = std::alloc::Layout::array::<AtomicPtr<T>>(n)
         .unwrap_or_else(|_| std::alloc::handle_alloc_error(std::alloc::Layout::new::<u8>()));

@@ -79,7 +79,7 @@ pub trait Collect: Sync + 'static {
 
     /// Whether the cells change at run time (a family's children), so that exposition
     /// visits them on every render instead of once.
-    fn is_dynamic(&self) -> bool {
+    fn grows_at_run_time(&self) -> bool {
         false
     }
 

@@ -1,8 +1,8 @@
 //! A family keyed by label values given as text: one metric name, one child metric per set
 //! of label values, created on first use.
 
+use super::child::{check_label_names, ChildMetric, FamilyCaches, LabelledChildren};
 use super::children::Children;
-use super::member::{check_label_names, Exposure, Keyed, Member};
 use super::Counter;
 
 /// Metrics of one name told apart by `N` labels, declared as a `static`:
@@ -24,14 +24,14 @@ use super::Counter;
 /// ([`DEFAULT_LABEL_SET_LIMIT`](crate::DEFAULT_LABEL_SET_LIMIT), or [`Family::with_limit`], up to 2^20). Past it, new label sets all share one series whose label values
 /// are `"__overflow__"`, and `meterbox_dropped_label_sets_total{metric}` counts the calls
 /// sent there: nothing panics and nothing grows without bound.
-pub struct Family<M: Member, const N: usize> {
+pub struct Family<M: ChildMetric, const N: usize> {
     label_names: [&'static str; N],
     prototype: M,
     children: Children<M>,
-    exposure: Exposure,
+    caches: FamilyCaches,
 }
 
-impl<M: Member, const N: usize> Family<M, N> {
+impl<M: ChildMetric, const N: usize> Family<M, N> {
     /// A family with these label names and children of `M`'s default settings.
     ///
     /// # Panics
@@ -56,7 +56,7 @@ impl<M: Member, const N: usize> Family<M, N> {
             label_names,
             prototype,
             children: Children::new(),
-            exposure: Exposure::new(),
+            caches: FamilyCaches::new(),
         }
     }
 
@@ -103,9 +103,9 @@ impl<M: Member, const N: usize> Family<M, N> {
     }
 }
 
-crate::metrics::member::collect_by_keys!([M: Member, const N: usize] Family<M, N>);
+crate::metrics::child::collect_children!([M: ChildMetric, const N: usize] Family<M, N>);
 
-impl<M: Member, const N: usize> Keyed for Family<M, N> {
+impl<M: ChildMetric, const N: usize> LabelledChildren for Family<M, N> {
     type Child = M;
     fn prototype(&self) -> &M {
         &self.prototype
@@ -119,12 +119,12 @@ impl<M: Member, const N: usize> Keyed for Family<M, N> {
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
-    fn exposure(&'static self) -> &'static Exposure {
-        &self.exposure
+    fn caches(&'static self) -> &'static FamilyCaches {
+        &self.caches
     }
 }
 
-impl<M: Member, const N: usize> core::fmt::Debug for Family<M, N> {
+impl<M: ChildMetric, const N: usize> core::fmt::Debug for Family<M, N> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Family")
             .field("label_names", &self.label_names)

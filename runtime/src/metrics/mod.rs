@@ -1,13 +1,13 @@
 //! The metric types users declare as statics.
 
 mod callback;
+pub(crate) mod child;
 pub(crate) mod children;
 mod collect;
 mod counter;
 mod family;
 mod gauge;
 mod histogram;
-pub(crate) mod member;
 mod meter;
 pub(crate) mod recording;
 mod sharded;
@@ -15,13 +15,13 @@ mod summary;
 mod typed_family;
 
 pub use callback::CallbackGauge;
+pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
 pub use counter::Counter;
 pub use family::Family;
 pub use gauge::Gauge;
 pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
-pub use member::Member;
 pub use meter::{Meter, MeterRates, METER_TICK_SECONDS, METER_WINDOWS};
 pub use sharded::ShardedCounter;
 pub(crate) use summary::WindowCounts;

@@ -4,8 +4,8 @@
 use core::marker::PhantomData;
 use std::sync::OnceLock;
 
+use super::child::{check_label_names, ChildMetric, FamilyCaches, LabelledChildren};
 use super::children::Children;
-use super::member::{check_label_names, Exposure, Keyed, Member};
 use super::Counter;
 use crate::labels::LabelSet;
 
@@ -21,15 +21,15 @@ use crate::labels::LabelSet;
 /// [`Family`](crate::Family), under the same limit and overflow series.
 ///
 /// See [`LabelSet`] for an example.
-pub struct TypedFamily<M: Member, L: LabelSet> {
+pub struct TypedFamily<M: ChildMetric, L: LabelSet> {
     prototype: M,
     array: OnceLock<&'static [M]>,
     children: Children<M>,
-    exposure: Exposure,
+    caches: FamilyCaches,
     labels: PhantomData<fn(&L)>,
 }
 
-impl<M: Member, L: LabelSet> TypedFamily<M, L> {
+impl<M: ChildMetric, L: LabelSet> TypedFamily<M, L> {
     /// A family of children with `M`'s default settings.
     ///
     /// # Panics
@@ -53,7 +53,7 @@ impl<M: Member, L: LabelSet> TypedFamily<M, L> {
             prototype,
             array: OnceLock::new(),
             children: Children::new(),
-            exposure: Exposure::new(),
+            caches: FamilyCaches::new(),
             labels: PhantomData,
         }
     }
@@ -108,15 +108,15 @@ impl<M: Member, L: LabelSet> TypedFamily<M, L> {
     }
 }
 
-impl<M: Member, L: LabelSet> Default for TypedFamily<M, L> {
+impl<M: ChildMetric, L: LabelSet> Default for TypedFamily<M, L> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-crate::metrics::member::collect_by_keys!([M: Member, L: LabelSet + 'static] TypedFamily<M, L>);
+crate::metrics::child::collect_children!([M: ChildMetric, L: LabelSet + 'static] TypedFamily<M, L>);
 
-impl<M: Member, L: LabelSet + 'static> Keyed for TypedFamily<M, L> {
+impl<M: ChildMetric, L: LabelSet + 'static> LabelledChildren for TypedFamily<M, L> {
     type Child = M;
     fn prototype(&self) -> &M {
         &self.prototype
@@ -142,12 +142,12 @@ impl<M: Member, L: LabelSet + 'static> Keyed for TypedFamily<M, L> {
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
-    fn exposure(&'static self) -> &'static Exposure {
-        &self.exposure
+    fn caches(&'static self) -> &'static FamilyCaches {
+        &self.caches
     }
 }
 
-impl<M: Member, L: LabelSet> core::fmt::Debug for TypedFamily<M, L> {
+impl<M: ChildMetric, L: LabelSet> core::fmt::Debug for TypedFamily<M, L> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TypedFamily")
             .field("label_names", &L::NAMES)

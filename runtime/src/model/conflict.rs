@@ -100,7 +100,7 @@ pub(super) fn metadata_difference(first: &Descriptor, d: &Descriptor) -> Option<
 
 /// `buckets` (or `quantiles`) when a series of `d` is already in `entry` with other ones.
 pub(super) fn layout_clash(entry: &Entry, d: &'static Descriptor) -> Option<&'static str> {
-    if d.source.is_dynamic() {
+    if d.source.grows_at_run_time() {
         return None;
     }
     let mut clash = None;

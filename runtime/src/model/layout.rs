@@ -10,12 +10,12 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
 use super::conflict::{conflict_name, layout_clash, metadata_difference, Conflict};
-use crate::dynamic;
 use crate::intern::intern;
 use crate::label_clash;
 use crate::metrics::{Kind, MetricRef};
 use crate::naming::{claims, with_total};
 use crate::registry::{registry, Descriptor};
+use crate::runtime_family;
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::self_metrics::DEFINITION_CONFLICTS;
 use crate::syntax::{escape_label_value, sample_prefixes, Shape};
@@ -35,45 +35,45 @@ pub(crate) struct FamilyLayout {
     pub unit: &'static str,
     pub kind: Kind,
     /// Series fixed at link time, laid out once; empty when the family also has run-time
-    /// definitions, whose series are laid out with these in [`FamilyLayout::dynamic_series`].
+    /// definitions, whose series are laid out with these in [`FamilyLayout::current_series`].
     pub series: Vec<SeriesLayout>,
     /// The static series of a family that also has run-time definitions.
     fixed: Vec<SeriesLayout>,
     /// Definitions whose series appear at run time (families).
-    pub dynamic: Vec<&'static Descriptor>,
+    pub growing: Vec<&'static Descriptor>,
     /// Their series as last laid out, with how many there were. Families only ever gain
     /// series, so the same count means the same series and the layout is reused.
-    dynamic_cache: Mutex<(usize, Arc<Vec<SeriesLayout>>)>,
+    growing_cache: Mutex<(usize, Arc<Vec<SeriesLayout>>)>,
 }
 
 impl FamilyLayout {
     /// The series of the run-time definitions as they are now, with the static series of
     /// the same family, sorted by labels; series with the same labels are one, summed.
-    pub fn dynamic_series(&self) -> Arc<Vec<SeriesLayout>> {
-        if self.dynamic.is_empty() {
+    pub fn current_series(&self) -> Arc<Vec<SeriesLayout>> {
+        if self.growing.is_empty() {
             return Arc::new(Vec::new());
         }
         let mut count = 0;
-        for d in &self.dynamic {
+        for d in &self.growing {
             d.source.visit(&mut |_, _| count += 1);
         }
         let mut cache = self
-            .dynamic_cache
+            .growing_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if cache.0 != count {
-            *cache = (count, Arc::new(self.lay_out_dynamic()));
+            *cache = (count, Arc::new(self.lay_out_current()));
         }
         Arc::clone(&cache.1)
     }
 
-    fn lay_out_dynamic(&self) -> Vec<SeriesLayout> {
+    fn lay_out_current(&self) -> Vec<SeriesLayout> {
         let mut merged: BTreeMap<String, SeriesLayout> = self
             .fixed
             .iter()
             .map(|s| (label_text(&s.labels), s.clone()))
             .collect();
-        for d in &self.dynamic {
+        for d in &self.growing {
             d.source.visit(&mut |extra, cell| {
                 let mut labels = all_labels(d, extra);
                 // Summing needs one shape: a child whose buckets differ from those of a series
@@ -118,7 +118,7 @@ pub(crate) struct SeriesLayout {
 /// The layout, built on first use and again only when a family is registered at run time.
 pub(crate) fn layout() -> Arc<Layout> {
     static LAYOUT: RwLock<Option<(usize, Arc<Layout>)>> = RwLock::new(None);
-    let generation = dynamic::generation();
+    let generation = runtime_family::generation();
     if let Some((built, layout)) = &*LAYOUT.read().unwrap_or_else(PoisonError::into_inner) {
         if *built == generation {
             return Arc::clone(layout);
@@ -130,8 +130,10 @@ pub(crate) fn layout() -> Arc<Layout> {
             return Arc::clone(layout);
         }
     }
-    let descriptors: Vec<&'static Descriptor> =
-        registry().iter().chain(dynamic::descriptors()).collect();
+    let descriptors: Vec<&'static Descriptor> = registry()
+        .iter()
+        .chain(runtime_family::descriptors())
+        .collect();
     let layout = Arc::new(build(&descriptors));
     // Each conflict is reported once, however often the layout is rebuilt, and counted.
     let previous = slot.as_ref().map_or(&[][..], |(_, l)| &l.conflicts[..]);
@@ -154,7 +156,7 @@ pub(crate) fn layout() -> Arc<Layout> {
 pub(super) struct Entry {
     pub first: &'static Descriptor,
     pub series: BTreeMap<String, SeriesLayout>,
-    pub dynamic: Vec<&'static Descriptor>,
+    pub growing: Vec<&'static Descriptor>,
 }
 
 pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
@@ -200,7 +202,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
             Entry {
                 first: d,
                 series: BTreeMap::new(),
-                dynamic: Vec::new(),
+                growing: Vec::new(),
             }
         });
         // Help and unit are the first definition's; a difference is reported, never a loss.
@@ -213,8 +215,8 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                 exposed_as: None,
             });
         }
-        if d.source.is_dynamic() {
-            entry.dynamic.push(d);
+        if d.source.grows_at_run_time() {
+            entry.growing.push(d);
             continue;
         }
         let exposed_name = exposition_name(target);
@@ -234,7 +236,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
             .into_iter()
             .map(|(name, entry)| {
                 let series: Vec<SeriesLayout> = entry.series.into_values().collect();
-                let (series, fixed) = if entry.dynamic.is_empty() {
+                let (series, fixed) = if entry.growing.is_empty() {
                     (series, Vec::new())
                 } else {
                     (Vec::new(), series)
@@ -247,9 +249,9 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     kind: entry.first.kind(),
                     series,
                     fixed,
-                    dynamic: entry.dynamic,
+                    growing: entry.growing,
                     // No count yet: laid out at the first render.
-                    dynamic_cache: Mutex::new((usize::MAX, Arc::new(Vec::new()))),
+                    growing_cache: Mutex::new((usize::MAX, Arc::new(Vec::new()))),
                 }
             })
             .collect(),

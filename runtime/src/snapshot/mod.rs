@@ -250,7 +250,7 @@ pub(crate) fn snapshot_with(value: impl Fn(Kind, &SeriesLayout) -> Value) -> Sna
             series: f
                 .series
                 .iter()
-                .chain(f.dynamic_series().iter())
+                .chain(f.current_series().iter())
                 .map(|s| Series {
                     labels: s.labels.clone(),
                     value: value(f.kind, s),

@@ -6,10 +6,10 @@ use super::{Counter, Gauge, Histogram, Meter, Summary};
 use crate::metrics::{Collect, Kind, MetricRef};
 
 /// What the families share: children of one type, each under a set of label values. Their
-/// `Collect` follows from it, through `collect_by_keys!`.
-pub(crate) trait Keyed: Sync + 'static {
+/// `Collect` follows from it, through `collect_children!`.
+pub(crate) trait LabelledChildren: Sync + 'static {
     /// The children's type.
-    type Child: Member;
+    type Child: ChildMetric;
     /// The child whose settings new children copy.
     fn prototype(&self) -> &Self::Child;
     /// The label names the family adds.
@@ -19,39 +19,39 @@ pub(crate) trait Keyed: Sync + 'static {
     /// Lookups sent to the overflow child.
     fn dropped(&'static self) -> &'static Counter;
     /// The caches the exposition needs.
-    fn exposure(&'static self) -> &'static Exposure;
+    fn caches(&'static self) -> &'static FamilyCaches;
 }
 
 /// A family's label names joined with its children's, and its companion view.
-pub(crate) struct Exposure {
+pub(crate) struct FamilyCaches {
     names: OnceLock<Box<[&'static str]>>,
-    companion: CompanionView,
+    companion: CompanionFamily,
 }
 
-impl Exposure {
+impl FamilyCaches {
     pub const fn new() -> Self {
         Self {
             names: OnceLock::new(),
-            companion: CompanionView::new(),
+            companion: CompanionFamily::new(),
         }
     }
 }
 
-/// `Collect` for a family, from its `Keyed`: one impl per family type rather than a blanket
+/// `Collect` for a family, from its `LabelledChildren`: one impl per family type rather than a blanket
 /// one, so that a type that is no metric is reported against `Collect` alone, never against
 /// this internal trait.
-macro_rules! collect_by_keys {
+macro_rules! collect_children {
     ([$($generics:tt)*] $family:ty) => {
         impl<$($generics)*> $crate::metrics::Collect for $family {
             fn kind(&self) -> $crate::metrics::Kind {
-                $crate::metrics::member::Keyed::prototype(self).kind()
+                $crate::metrics::child::LabelledChildren::prototype(self).kind()
             }
 
             fn extra_label_names(&'static self) -> &'static [&'static str] {
-                $crate::metrics::member::keyed_label_names(self)
+                $crate::metrics::child::children_label_names(self)
             }
 
-            fn is_dynamic(&self) -> bool {
+            fn grows_at_run_time(&self) -> bool {
                 true
             }
 
@@ -59,27 +59,29 @@ macro_rules! collect_by_keys {
                 &'static self,
                 visit: &mut dyn FnMut(&[&'static str], $crate::metrics::MetricRef),
             ) {
-                $crate::metrics::member::keyed_cells(self, visit);
+                $crate::metrics::child::children_refs(self, visit);
             }
 
             fn dropped_label_sets(&'static self) -> Option<&'static $crate::metrics::Counter> {
-                Some($crate::metrics::member::Keyed::dropped(self))
+                Some($crate::metrics::child::LabelledChildren::dropped(self))
             }
 
             fn companion(&'static self) -> Option<&'static dyn $crate::metrics::Collect> {
-                $crate::metrics::member::keyed_companion(self)
+                $crate::metrics::child::children_companion(self)
             }
         }
     };
 }
-pub(crate) use collect_by_keys;
+pub(crate) use collect_children;
 
-pub(crate) fn keyed_label_names<T: Keyed>(family: &'static T) -> &'static [&'static str] {
+pub(crate) fn children_label_names<T: LabelledChildren>(
+    family: &'static T,
+) -> &'static [&'static str] {
     let extra = family.prototype().extra_label_names();
-    joined_names(family.keys(), extra, &family.exposure().names)
+    joined_names(family.keys(), extra, &family.caches().names)
 }
 
-pub(crate) fn keyed_cells<T: Keyed>(
+pub(crate) fn children_refs<T: LabelledChildren>(
     family: &'static T,
     visit: &mut dyn FnMut(&[&'static str], MetricRef),
 ) {
@@ -87,12 +89,14 @@ pub(crate) fn keyed_cells<T: Keyed>(
     family.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
 }
 
-pub(crate) fn keyed_companion<T: Keyed>(family: &'static T) -> Option<&'static dyn Collect> {
+pub(crate) fn children_companion<T: LabelledChildren>(
+    family: &'static T,
+) -> Option<&'static dyn Collect> {
     family.prototype().companion()?;
-    Some(family.exposure().companion.attach(family))
+    Some(family.caches().companion.attach(family))
 }
 
-impl<T: Keyed> Companions for T {
+impl<T: LabelledChildren> ChildCompanions for T {
     fn companion_kind(&'static self) -> Kind {
         self.prototype()
             .companion()
@@ -104,7 +108,7 @@ impl<T: Keyed> Companions for T {
             .prototype()
             .companion()
             .map_or(&[][..], |c| c.extra_label_names());
-        let cache = &self.exposure().companion.names;
+        let cache = &self.caches().companion.names;
         joined_names(self.keys(), extra, cache)
     }
 
@@ -123,7 +127,7 @@ impl<T: Keyed> Companions for T {
     message = "`{Self}` cannot be a family's child",
     label = "a family's children are Counter, Gauge, Histogram, Summary, Meter or ShardedCounter"
 )]
-pub trait Member: Collect + Sized + Send + Sync + 'static {
+pub trait ChildMetric: Collect + Sized + Send + Sync + 'static {
     /// A fresh value at zero with default settings, for `Family::new`.
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
     const ZERO: Self;
@@ -133,7 +137,7 @@ pub trait Member: Collect + Sized + Send + Sync + 'static {
     fn fresh(&self) -> Self;
 }
 
-impl Member for Counter {
+impl ChildMetric for Counter {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Counter::new();
     fn fresh(&self) -> Self {
@@ -141,7 +145,7 @@ impl Member for Counter {
     }
 }
 
-impl Member for Gauge {
+impl ChildMetric for Gauge {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Gauge::new();
     fn fresh(&self) -> Self {
@@ -149,7 +153,7 @@ impl Member for Gauge {
     }
 }
 
-impl Member for Histogram {
+impl ChildMetric for Histogram {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Histogram::for_durations();
     fn fresh(&self) -> Self {
@@ -157,7 +161,7 @@ impl Member for Histogram {
     }
 }
 
-impl Member for super::ShardedCounter {
+impl ChildMetric for super::ShardedCounter {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = super::ShardedCounter::new();
     fn fresh(&self) -> Self {
@@ -165,7 +169,7 @@ impl Member for super::ShardedCounter {
     }
 }
 
-impl Member for Meter {
+impl ChildMetric for Meter {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Meter::new();
     fn fresh(&self) -> Self {
@@ -173,7 +177,7 @@ impl Member for Meter {
     }
 }
 
-impl Member for Summary {
+impl ChildMetric for Summary {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Summary::new();
     fn fresh(&self) -> Self {
@@ -214,7 +218,7 @@ fn visit_child(
 }
 
 /// What a family does to expose its children's companions (a family of meters' rates).
-pub(crate) trait Companions: Sync {
+pub(crate) trait ChildCompanions: Sync {
     /// The companions' kind.
     fn companion_kind(&'static self) -> Kind;
     /// The family's label names, then the companions' own.
@@ -226,12 +230,12 @@ pub(crate) trait Companions: Sync {
 /// The companion family of a family: registered as its own family by the exposition, read
 /// through the family it belongs to, which attaches itself on first use.
 #[derive(Default)]
-pub(crate) struct CompanionView {
-    parent: OnceLock<&'static dyn Companions>,
+pub(crate) struct CompanionFamily {
+    parent: OnceLock<&'static dyn ChildCompanions>,
     names: OnceLock<Box<[&'static str]>>,
 }
 
-impl CompanionView {
+impl CompanionFamily {
     pub const fn new() -> Self {
         Self {
             parent: OnceLock::new(),
@@ -239,13 +243,13 @@ impl CompanionView {
         }
     }
 
-    pub fn attach(&'static self, parent: &'static dyn Companions) -> &'static dyn Collect {
+    pub fn attach(&'static self, parent: &'static dyn ChildCompanions) -> &'static dyn Collect {
         self.parent.get_or_init(|| parent);
         self
     }
 }
 
-impl Collect for CompanionView {
+impl Collect for CompanionFamily {
     fn kind(&self) -> Kind {
         self.parent
             .get()
@@ -254,7 +258,7 @@ impl Collect for CompanionView {
     fn extra_label_names(&'static self) -> &'static [&'static str] {
         self.parent.get().map_or(&[], |p| p.companion_names())
     }
-    fn is_dynamic(&self) -> bool {
+    fn grows_at_run_time(&self) -> bool {
         true
     }
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {

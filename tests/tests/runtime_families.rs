@@ -4,8 +4,8 @@
 use std::sync::Mutex;
 
 use meterbox::{
-    render, set_sanitize, snapshot, Counter, DynamicFamily, Format, Gauge, Histogram, Meter,
-    RegisterError, Sanitize,
+    render, set_sanitize, snapshot, Counter, Format, Gauge, Histogram, Meter, RegisterError,
+    RuntimeFamily, Sanitize,
 };
 use meterbox_tests::{openmetrics_parse, promtool_check};
 
@@ -17,7 +17,7 @@ fn prometheus_mode_replaces_invalid_characters() {
     let _mode = MODE.lock().unwrap();
     set_sanitize(Sanitize::Prometheus);
     let f =
-        DynamicFamily::<Counter>::register("http.requests-2xx", "Requests.", &["zone.id"]).unwrap();
+        RuntimeFamily::<Counter>::register("http.requests-2xx", "Requests.", &["zone.id"]).unwrap();
     assert_eq!(f.label_keys(), ["zone_id"]);
     f.with(&["eu-1"]).unwrap().inc();
     let s = snapshot();
@@ -31,7 +31,7 @@ fn prometheus_mode_replaces_invalid_characters() {
 fn permissive_mode_keeps_names_for_json_and_shows_prometheus_forms_in_text() {
     let _mode = MODE.lock().unwrap();
     set_sanitize(Sanitize::Permissive);
-    let f = DynamicFamily::<Gauge>::register("tâche/queue.size", "Queue sizes.", &["file.kind"])
+    let f = RuntimeFamily::<Gauge>::register("tâche/queue.size", "Queue sizes.", &["file.kind"])
         .unwrap();
     set_sanitize(Sanitize::Prometheus);
     f.with(&["pdf"]).unwrap().set(3.0);
@@ -61,31 +61,31 @@ fn permissive_mode_keeps_names_for_json_and_shows_prometheus_forms_in_text() {
 fn none_mode_rejects_what_is_not_valid() {
     let _mode = MODE.lock().unwrap();
     set_sanitize(Sanitize::None);
-    let err = DynamicFamily::<Counter>::register("bad.name", "x", &[]).unwrap_err();
+    let err = RuntimeFamily::<Counter>::register("bad.name", "x", &[]).unwrap_err();
     assert!(
         matches!(err, RegisterError::Invalid(ref e) if e.text == "bad.name"),
         "{err}"
     );
-    let err = DynamicFamily::<Counter>::register("good_name", "x", &["bad key"]).unwrap_err();
+    let err = RuntimeFamily::<Counter>::register("good_name", "x", &["bad key"]).unwrap_err();
     assert!(err.to_string().contains("bad key"), "{err}");
-    assert!(DynamicFamily::<Counter>::register("strict_ok", "Fine.", &["k"]).is_ok());
+    assert!(RuntimeFamily::<Counter>::register("strict_ok", "Fine.", &["k"]).is_ok());
     set_sanitize(Sanitize::Prometheus);
 }
 
 #[test]
 fn reregistering_returns_the_same_family_and_clashes_are_errors() {
     let _mode = MODE.lock().unwrap();
-    let a = DynamicFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
-    let b = DynamicFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
+    let a = RuntimeFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
+    let b = RuntimeFamily::<Counter>::register("jobs_done", "Jobs.", &["queue"]).unwrap();
     assert!(std::ptr::eq(a, b));
-    let err = DynamicFamily::<Counter>::register("jobs_done", "Other help.", &["queue"]);
+    let err = RuntimeFamily::<Counter>::register("jobs_done", "Other help.", &["queue"]);
     assert!(matches!(err, Err(RegisterError::Taken { .. })));
-    let err = DynamicFamily::<Gauge>::register("jobs_done_total", "Jobs.", &["queue"]);
+    let err = RuntimeFamily::<Gauge>::register("jobs_done_total", "Jobs.", &["queue"]);
     assert!(matches!(err, Err(RegisterError::Taken { .. })), "{err:?}");
     // A link-time name is taken too.
-    let err = DynamicFamily::<Gauge>::register("meterbox_build_info", "x", &[]);
+    let err = RuntimeFamily::<Gauge>::register("meterbox_build_info", "x", &[]);
     assert!(matches!(err, Err(RegisterError::Taken { ref site, .. }) if site.contains(".rs:")));
-    let err = DynamicFamily::<Counter>::register("dup_keys", "x", &["a.b", "a_b"]);
+    let err = RuntimeFamily::<Counter>::register("dup_keys", "x", &["a.b", "a_b"]);
     assert_eq!(err.unwrap_err(), RegisterError::DuplicateKey("a_b".into()));
     let err = a.with(&["one", "two"]).unwrap_err();
     assert_eq!((err.expected, err.given), (1, 2));
@@ -93,7 +93,7 @@ fn reregistering_returns_the_same_family_and_clashes_are_errors() {
 
 #[test]
 fn every_member_type_works_and_the_checkers_accept_the_output() {
-    let h = DynamicFamily::register_with(
+    let h = RuntimeFamily::register_with(
         "upload_seconds",
         "Upload time.",
         &["bucket"],
@@ -101,7 +101,7 @@ fn every_member_type_works_and_the_checkers_accept_the_output() {
     )
     .unwrap();
     h.with(&["photos"]).unwrap().observe(0.5);
-    let m = DynamicFamily::<Meter>::register("uploads", "Uploads.", &["bucket"]).unwrap();
+    let m = RuntimeFamily::<Meter>::register("uploads", "Uploads.", &["bucket"]).unwrap();
     m.with(&["photos"]).unwrap().mark();
     let s = snapshot();
     assert_eq!(
@@ -126,7 +126,7 @@ fn every_member_type_works_and_the_checkers_accept_the_output() {
 fn a_full_dynamic_family_counts_its_dropped_label_sets() {
     let _mode = MODE.lock().unwrap();
     set_sanitize(Sanitize::Prometheus);
-    let f = DynamicFamily::<Counter>::register("tenant_logins", "Logins.", &["tenant"]).unwrap();
+    let f = RuntimeFamily::<Counter>::register("tenant_logins", "Logins.", &["tenant"]).unwrap();
     // The default limit is 1,000 label sets; the next three go to the overflow series.
     for i in 0..1_003 {
         f.with(&[&format!("t{i}")]).unwrap().inc();

@@ -12,10 +12,10 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use crate::intern::intern;
+use crate::metrics::child::{FamilyCaches, LabelledChildren};
 use crate::metrics::children::Children;
-use crate::metrics::member::{Exposure, Keyed};
 use crate::metrics::Kind;
-use crate::metrics::{Counter, Member};
+use crate::metrics::{ChildMetric, Counter};
 use crate::naming::{claims, with_total};
 use crate::registry::{registry, Descriptor};
 use crate::sanitize::{exposition_key, exposition_name, sanitize_mode, InvalidName};
@@ -60,7 +60,7 @@ impl From<InvalidName> for RegisterError {
     }
 }
 
-/// Label values given to [`DynamicFamily::with`] do not match its label keys in number.
+/// Label values given to [`RuntimeFamily::with`] do not match its label keys in number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LabelCountError {
     /// How many keys the family has.
@@ -85,9 +85,9 @@ impl std::error::Error for LabelCountError {}
 /// label keys given as strings.
 ///
 /// ```
-/// use meterbox::{Counter, DynamicFamily};
+/// use meterbox::{Counter, RuntimeFamily};
 ///
-/// let jobs = DynamicFamily::<Counter>::register("queue.jobs", "Jobs by queue.", &["queue"])?;
+/// let jobs = RuntimeFamily::<Counter>::register("queue.jobs", "Jobs by queue.", &["queue"])?;
 /// jobs.with(&["mail"])?.inc();
 /// // Under the default `Sanitize::Prometheus`, the name became `queue_jobs`.
 /// assert!(meterbox::render(meterbox::Format::Prometheus).contains("queue_jobs_total{queue=\"mail\"} 1"));
@@ -96,11 +96,11 @@ impl std::error::Error for LabelCountError {}
 ///
 /// Registering the same name again with the same help and label keys returns the same
 /// family; anything else that takes the name is an error.
-pub struct DynamicFamily<M: Member> {
+pub struct RuntimeFamily<M: ChildMetric> {
     label_names: &'static [&'static str],
     prototype: M,
     children: Children<M>,
-    exposure: Exposure,
+    caches: FamilyCaches,
 }
 
 struct Entry {
@@ -129,7 +129,7 @@ fn exposed_name(name: &str, kind: Kind) -> String {
     with_total(&exposition_name(name), kind).into_owned()
 }
 
-impl<M: Member> DynamicFamily<M> {
+impl<M: ChildMetric> RuntimeFamily<M> {
     /// Registers a family of `M` at its default settings.
     ///
     /// # Errors
@@ -204,7 +204,7 @@ impl<M: Member> DynamicFamily<M> {
             label_names: label_names.leak(),
             prototype,
             children: Children::new(),
-            exposure: Exposure::new(),
+            caches: FamilyCaches::new(),
         }));
         let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
             name: intern(&name),
@@ -251,9 +251,9 @@ impl<M: Member> DynamicFamily<M> {
     }
 }
 
-crate::metrics::member::collect_by_keys!([M: Member] DynamicFamily<M>);
+crate::metrics::child::collect_children!([M: ChildMetric] RuntimeFamily<M>);
 
-impl<M: Member> Keyed for DynamicFamily<M> {
+impl<M: ChildMetric> LabelledChildren for RuntimeFamily<M> {
     type Child = M;
     fn prototype(&self) -> &M {
         &self.prototype
@@ -267,14 +267,14 @@ impl<M: Member> Keyed for DynamicFamily<M> {
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
-    fn exposure(&'static self) -> &'static Exposure {
-        &self.exposure
+    fn caches(&'static self) -> &'static FamilyCaches {
+        &self.caches
     }
 }
 
-impl<M: Member> fmt::Debug for DynamicFamily<M> {
+impl<M: ChildMetric> fmt::Debug for RuntimeFamily<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DynamicFamily")
+        f.debug_struct("RuntimeFamily")
             .field("label_keys", &self.label_names)
             .field("len", &self.children.len())
             .finish_non_exhaustive()
