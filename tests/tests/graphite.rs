@@ -105,7 +105,7 @@ fn carbon_stores_what_was_sent() {
     let carbon = Carbon::start(&cache);
     CARBON_QUEUE_DEPTH.with(["mail"]).set(17.0);
     CARBON_QUEUE_DEPTH.with(["sms out"]).set(2.5);
-    let graphite = GraphiteSurfacer::new(&format!("127.0.0.1:{}", carbon.port))
+    let graphite = GraphiteSurfacer::new(format!("127.0.0.1:{}", carbon.port))
         .prefix("meterbox_test")
         .labels(GraphiteLabels::Path);
     graphite.surface(&snapshot()).unwrap();
@@ -130,7 +130,7 @@ fn carbon_stores_what_was_sent() {
     // Nothing listening: a retryable error, not a hang.
     let port = carbon.port;
     drop(carbon);
-    let err = GraphiteSurfacer::new(&format!("127.0.0.1:{port}"))
+    let err = GraphiteSurfacer::new(format!("127.0.0.1:{port}"))
         .surface(&snapshot())
         .unwrap_err();
     assert!(err.retryable, "{err}");

@@ -83,7 +83,7 @@ fn posts_json_batches_and_retries_through_a_busy_collector() {
         Reporter::builder()
             .interval(Duration::from_millis(50))
             .surfacer(
-                HttpJsonSurfacer::new(&format!("http://127.0.0.1:{port}/ingest"))
+                HttpJsonSurfacer::new(format!("http://127.0.0.1:{port}/ingest"))
                     .header("X-Api-Key", "k-123"),
             )
             .retries(1, Duration::from_millis(5))

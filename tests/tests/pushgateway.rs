@@ -82,7 +82,7 @@ fn survives_the_gateway_going_down_and_coming_back() {
         Reporter::builder()
             .interval(Duration::from_millis(100))
             .surfacer(
-                PushgatewaySurfacer::new(&format!("http://127.0.0.1:{port}"), "faults")
+                PushgatewaySurfacer::new(format!("http://127.0.0.1:{port}"), "faults")
                     .instance("test")
                     .delete_on_shutdown(true),
             )
@@ -152,7 +152,7 @@ fn series_labels_that_the_grouping_also_names_are_exported() {
     let _gateway = Gateway::start(&binary, port);
     IMPORTS_TOTAL.with(["nightly", "db-2"]).inc_by(5);
     let push =
-        PushgatewaySurfacer::new(&format!("http://127.0.0.1:{port}"), "importer").instance("w1");
+        PushgatewaySurfacer::new(format!("http://127.0.0.1:{port}"), "importer").instance("w1");
     // One value of `job` and two of `instance`: the gateway would replace the first and
     // refuse the second with 400, unless the series' own are sent under other names.
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));

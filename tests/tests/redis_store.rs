@@ -330,7 +330,7 @@ fn transfer_numbers_of_processes_gone_for_long_are_forgotten() {
     };
     // Three process starts.
     for _ in 0..3 {
-        let store = RedisSurfacer::new(&server.url(), "brief")
+        let store = RedisSurfacer::new(server.url(), "brief")
             .unwrap()
             .forget_after(Duration::from_secs(1));
         store.transfer().unwrap();
@@ -338,7 +338,7 @@ fn transfer_numbers_of_processes_gone_for_long_are_forgotten() {
     assert_eq!(count(&mut con), 3);
     std::thread::sleep(Duration::from_millis(2_200));
     // A fourth, later: the three that stopped writing are forgotten.
-    let store = RedisSurfacer::new(&server.url(), "brief")
+    let store = RedisSurfacer::new(server.url(), "brief")
         .unwrap()
         .forget_after(Duration::from_secs(1));
     store.transfer().unwrap();

@@ -167,12 +167,12 @@ fn a_dead_target_holds_up_no_other_surfacer_and_stop_is_bounded() {
         Reporter::builder()
             .interval(Duration::from_millis(50))
             .surfacer(
-                meterbox::PushgatewaySurfacer::new(&format!("http://{hole}"), "stuck")
+                meterbox::PushgatewaySurfacer::new(format!("http://{hole}"), "stuck")
                     .timeout(Duration::from_secs(1))
                     .delete_on_shutdown(true),
             )
             .surfacer(
-                meterbox::GraphiteSurfacer::new(&deaf.local_addr().unwrap().to_string())
+                meterbox::GraphiteSurfacer::new(deaf.local_addr().unwrap().to_string())
                     .timeout(Duration::from_millis(300)),
             )
             .surfacer(Arc::clone(&memory))

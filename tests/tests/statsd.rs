@@ -112,7 +112,7 @@ fn collectd_sums_the_changes_to_the_exact_total() {
         let _ = probe.send_to(b"probe:1|g", ("127.0.0.1", collectd.port));
         std::thread::sleep(Duration::from_millis(200));
     }
-    let statsd = StatsdSurfacer::new(&format!("127.0.0.1:{}", collectd.port)).unwrap();
+    let statsd = StatsdSurfacer::new(format!("127.0.0.1:{}", collectd.port)).unwrap();
     STATSD_DEPTH.set(3.5);
     STATSD_SEND_SECONDS.observe(0.012);
     STATSD_SEND_SECONDS.observe(0.020);

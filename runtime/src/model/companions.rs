@@ -3,6 +3,7 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use crate::naming::base_name;
 use crate::registry::Descriptor;
 
 /// The definitions, each followed by the definition of its companion family if it has one
@@ -23,7 +24,7 @@ pub(super) fn with_companions(descriptors: &[&'static Descriptor]) -> Vec<&'stat
             out.push(companion);
             continue;
         }
-        let base = d.name.strip_suffix("_total").unwrap_or(d.name);
+        let base = base_name(d.name, d.kind());
         let companion: &'static Descriptor = Box::leak(Box::new(Descriptor {
             name: Box::leak(format!("{base}_rate").into_boxed_str()),
             help: Box::leak(format!("{} (events per second)", d.help).into_boxed_str()),

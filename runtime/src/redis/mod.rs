@@ -73,7 +73,13 @@ pub fn render_many(
 ///
 /// When `url` is not a Redis URL or `listen` cannot be bound.
 #[cfg(feature = "serve")]
-pub fn serve(url: &str, namespaces: &[&str], listen: &str) -> std::io::Result<crate::ServerHandle> {
+pub fn serve(
+    url: impl AsRef<str>,
+    namespaces: &[&str],
+    listen: impl AsRef<str>,
+) -> std::io::Result<crate::ServerHandle> {
+    let url = url.as_ref();
+    let listen = listen.as_ref();
     serve_with(url, namespaces, crate::Server::new(listen))
 }
 

@@ -140,7 +140,9 @@ impl RedisSurfacer {
     /// # Errors
     ///
     /// When the URL is not a Redis URL.
-    pub fn new(url: &str, namespace: &str) -> Result<Self, SurfaceError> {
+    pub fn new(url: impl AsRef<str>, namespace: impl AsRef<str>) -> Result<Self, SurfaceError> {
+        let url = url.as_ref();
+        let namespace = namespace.as_ref();
         let client = redis::Client::open(url)
             .map_err(|e| SurfaceError::permanent(format!("`{url}`: {e}")))?;
         let host = crate::surface::host_name().unwrap_or_else(|| "unknown".into());

@@ -48,7 +48,8 @@ impl GraphiteSurfacer {
     /// Sends to the carbon line receiver at `addr` (`host:port`, usually port 2003), with
     /// labels as Graphite tags and a 5-second timeout.
     #[must_use]
-    pub fn new(addr: &str) -> Self {
+    pub fn new(addr: impl AsRef<str>) -> Self {
+        let addr = addr.as_ref();
         Self {
             addr: addr.to_owned(),
             prefix: String::new(),
@@ -59,7 +60,8 @@ impl GraphiteSurfacer {
 
     /// Puts `prefix.` before every name.
     #[must_use]
-    pub fn prefix(mut self, prefix: &str) -> Self {
+    pub fn prefix(mut self, prefix: impl AsRef<str>) -> Self {
+        let prefix = prefix.as_ref();
         prefix.trim_end_matches('.').clone_into(&mut self.prefix);
         self
     }

@@ -25,13 +25,15 @@ pub struct HttpJsonSurfacer {
 impl HttpJsonSurfacer {
     /// Posts to `url`, with a 10-second timeout per request.
     #[must_use]
-    pub fn new(url: &str) -> Self {
+    pub fn new(url: impl AsRef<str>) -> Self {
+        let url = url.as_ref();
         Self::with_timeout(url, Duration::from_secs(10))
     }
 
     /// Posts to `url`, giving each request at most `timeout`.
     #[must_use]
-    pub fn with_timeout(url: &str, timeout: Duration) -> Self {
+    pub fn with_timeout(url: impl AsRef<str>, timeout: Duration) -> Self {
+        let url = url.as_ref();
         Self {
             url: url.to_owned(),
             headers: Vec::new(),
@@ -41,7 +43,9 @@ impl HttpJsonSurfacer {
 
     /// Adds a header to every request, such as `Authorization`.
     #[must_use]
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let name = name.as_ref();
+        let value = value.as_ref();
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }

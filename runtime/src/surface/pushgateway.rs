@@ -43,7 +43,9 @@ impl PushgatewaySurfacer {
     /// Pushes to the Pushgateway at `base_url` (such as `http://127.0.0.1:9091`) under
     /// job `job`.
     #[must_use]
-    pub fn new(base_url: &str, job: &str) -> Self {
+    pub fn new(base_url: impl AsRef<str>, job: impl AsRef<str>) -> Self {
+        let base_url = base_url.as_ref();
+        let job = job.as_ref();
         let agent = http::agent(Duration::from_secs(5));
         Self {
             url: base_url.trim_end_matches('/').to_owned(),
@@ -62,13 +64,16 @@ impl PushgatewaySurfacer {
 
     /// Adds the `instance` grouping label.
     #[must_use]
-    pub fn instance(self, instance: &str) -> Self {
+    pub fn instance(self, instance: impl AsRef<str>) -> Self {
+        let instance = instance.as_ref();
         self.group("instance", instance)
     }
 
     /// Adds a grouping label.
     #[must_use]
-    pub fn group(mut self, key: &str, value: &str) -> Self {
+    pub fn group(mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        let key = key.as_ref();
+        let value = value.as_ref();
         self.grouping.push((intern(key), intern(value)));
         self
     }

@@ -57,7 +57,8 @@ impl StatsdSurfacer {
     /// # Errors
     ///
     /// When no UDP socket can be opened or `addr` does not resolve.
-    pub fn new(addr: &str) -> Result<Self, SurfaceError> {
+    pub fn new(addr: impl AsRef<str>) -> Result<Self, SurfaceError> {
+        let addr = addr.as_ref();
         Ok(Self {
             client: Self::client(addr, "")?,
             addr: addr.to_owned(),
@@ -79,7 +80,8 @@ impl StatsdSurfacer {
     /// # Errors
     ///
     /// As [`StatsdSurfacer::new`].
-    pub fn prefix(mut self, prefix: &str) -> Result<Self, SurfaceError> {
+    pub fn prefix(mut self, prefix: impl AsRef<str>) -> Result<Self, SurfaceError> {
+        let prefix = prefix.as_ref();
         self.client = Self::client(&self.addr, prefix)?;
         Ok(self)
     }
