@@ -150,6 +150,61 @@ pub(crate) fn reserved_key(key: &str) -> bool {
     key == "le" || key == "quantile" || key.starts_with("__")
 }
 
+/// Checks label names in a const context, so that a bad one in a `static` fails to compile:
+/// the rules of [`reserved_key`] and of a Prometheus name, written out for `const`.
+pub(crate) const fn check_label_names(names: &[&str]) {
+    let mut i = 0;
+    while i < names.len() {
+        let name = names[i].as_bytes();
+        assert!(!name.is_empty(), "meterbox: a label name cannot be empty");
+        assert!(
+            !(name.len() >= 2 && name[0] == b'_' && name[1] == b'_'),
+            "meterbox: label names starting with `__` are reserved"
+        );
+        assert!(
+            !eq(name, b"le"),
+            "meterbox: the label name `le` is reserved for histogram buckets"
+        );
+        assert!(
+            !eq(name, b"quantile"),
+            "meterbox: the label name `quantile` is reserved for summaries"
+        );
+        let mut j = 0;
+        while j < name.len() {
+            let c = name[j];
+            let ok = c.is_ascii_alphabetic() || c == b'_' || (j > 0 && c.is_ascii_digit());
+            assert!(
+                ok,
+                "meterbox: label names are ASCII letters, digits and `_`, not starting with a digit"
+            );
+            j += 1;
+        }
+        let mut k = 0;
+        while k < i {
+            assert!(
+                !eq(names[k].as_bytes(), name),
+                "meterbox: a family's label names must differ"
+            );
+            k += 1;
+        }
+        i += 1;
+    }
+}
+
+const fn eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// The Prometheus form of a name or key already accepted by some mode, for the text formats.
 pub(crate) fn exposition_name(text: &str) -> Cow<'_, str> {
     Sanitize::Prometheus

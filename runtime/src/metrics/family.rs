@@ -1,9 +1,10 @@
 //! A family keyed by label values given as text: one metric name, one child metric per set
 //! of label values, created on first use.
 
-use super::child::{check_label_names, ChildMetric, FamilyCaches, LabelledChildren};
+use super::child::{ChildMetric, FamilyCaches, LabelledChildren};
 use super::children::Children;
 use super::Counter;
+use crate::sanitize::check_label_names;
 
 /// Metrics of one name told apart by `N` labels, declared as a `static`:
 ///

@@ -4,10 +4,11 @@
 use core::marker::PhantomData;
 use std::sync::OnceLock;
 
-use super::child::{check_label_names, ChildMetric, FamilyCaches, LabelledChildren};
+use super::child::{ChildMetric, FamilyCaches, LabelledChildren};
 use super::children::Children;
 use super::Counter;
 use crate::labels::LabelSet;
+use crate::sanitize::check_label_names;
 
 /// Metrics of one name told apart by the fields of a [`LabelSet`], declared as a `static`.
 ///
