@@ -1,6 +1,6 @@
 //! The shape of the source: the runtime's modules point one way (each uses only modules
-//! below it in [`LAYERS`]), so there is no cycle between them; and no source file grows past
-//! about 400 lines without saying why at its top.
+//! below it in [`LAYERS`]), no two files use each other even indirectly, and no source file
+//! grows past about 400 lines without saying why at its top.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -201,6 +201,123 @@ fn runtime_modules_point_one_way() {
         let uses = |a: &str, b: &str| edges.get(a).is_some_and(|t| t.contains(b));
         assert!(!uses(lower, upper), "{lower} must not use {upper}");
     }
+}
+
+/// A file's module path under `src`: `encode/json.rs` is `encode::json`, `model/mod.rs` is
+/// `model`.
+fn module_of(relative: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if let Some(last) = parts.last_mut() {
+        *last = last.trim_end_matches(".rs").to_owned();
+    }
+    if parts.last().is_some_and(|l| l == "mod") {
+        parts.pop();
+    }
+    parts
+}
+
+/// Code without comments and without the unit tests at its end.
+fn code_without_tests(text: &str) -> String {
+    let code = code(text);
+    match code.find("#[cfg(test)]\nmod tests") {
+        Some(at) => code[..at].to_owned(),
+        None => code,
+    }
+}
+
+/// The paths a file names: `crate::a::b`, `super::c`, `self::d`, as segments.
+fn paths(text: &str) -> Vec<Vec<&str>> {
+    let mut out = Vec::new();
+    for start in ["crate::", "super::", "self::"] {
+        for (at, _) in text.match_indices(start) {
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+                continue;
+            }
+            let rest = &text[at..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            out.push(rest[..end].split("::").filter(|s| !s.is_empty()).collect());
+        }
+    }
+    out
+}
+
+/// Depth-first search; a module met again while still on the stack closes a cycle.
+fn visit(
+    module: &[String],
+    edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+    stack: &mut Vec<Vec<String>>,
+    done: &mut BTreeSet<Vec<String>>,
+    cycles: &mut Vec<String>,
+) {
+    if let Some(at) = stack.iter().position(|m| m == module) {
+        let cycle: Vec<String> = stack[at..].iter().map(|m| m.join("::")).collect();
+        cycles.push(format!("{} -> {}", cycle.join(" -> "), module.join("::")));
+        return;
+    }
+    if !done.insert(module.to_vec()) {
+        return;
+    }
+    stack.push(module.to_vec());
+    for next in edges.get(module).into_iter().flatten() {
+        visit(next, edges, stack, done, cycles);
+    }
+    stack.pop();
+}
+
+#[test]
+fn no_two_runtime_files_use_each_other() {
+    let src = workspace().join("runtime/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut modules: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    for file in &files {
+        let relative = file.strip_prefix(&src).expect("under src");
+        if relative.starts_with("bin") || relative == Path::new("lib.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(file).expect("source file");
+        modules.insert(module_of(relative), code_without_tests(&text));
+    }
+    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for (module, text) in &modules {
+        for path in paths(text) {
+            let mut base: Vec<String> = match path[0] {
+                "crate" => Vec::new(),
+                "super" => module[..module.len() - 1].to_vec(),
+                _ => module.clone(),
+            };
+            // The longest prefix of the path that is a file of the crate.
+            let mut target = None;
+            for segment in &path[1..] {
+                base.push((*segment).to_owned());
+                if modules.contains_key(&base) {
+                    target = Some(base.clone());
+                } else {
+                    break;
+                }
+            }
+            // A module may use its own parents: that is how Rust nests them.
+            if let Some(target) = target.filter(|t| t != module && !module.starts_with(t)) {
+                edges.entry(module.clone()).or_default().insert(target);
+            }
+        }
+    }
+    assert!(
+        edges.values().map(BTreeSet::len).sum::<usize>() > 40,
+        "the paths between files were read: {edges:?}"
+    );
+    let mut cycles = Vec::new();
+    let mut done = BTreeSet::new();
+    for module in modules.keys() {
+        visit(module, &edges, &mut Vec::new(), &mut done, &mut cycles);
+    }
+    assert!(cycles.is_empty(), "files that use each other: {cycles:?}");
 }
 
 #[test]

@@ -1,13 +1,6 @@
 //! Definitions of one name that disagree, and how they are reported.
 
 use core::fmt;
-use std::collections::{BTreeMap, HashSet};
-
-use super::layout::{all_labels, cell_shape, label_text, Entry};
-use crate::intern::intern;
-use crate::metrics::MetricRef;
-use crate::naming::conflict_candidate;
-use crate::registry::Descriptor;
 
 /// Two definitions of one metric name that disagree.
 ///
@@ -59,81 +52,3 @@ impl fmt::Display for Conflict {
 }
 
 impl std::error::Error for Conflict {}
-
-/// Reports every pair of definitions that share a name but disagree on type, help or unit,
-/// that define one series (same labels) with different histogram buckets or summary
-/// quantiles, or whose names would expose the same samples.
-///
-/// Exposition never fails on a conflict and never leaves a series out: see [`Conflict`].
-/// Each conflict is written to stderr once, and `meterbox_definition_conflicts{metric,what}`
-/// counts them for alerts. Call `check()` in a test to turn conflicts into a failure:
-///
-/// ```
-/// assert_eq!(meterbox::check(), Ok(()));
-/// ```
-///
-/// Definitions of one name with different label names are no conflict: both text formats
-/// allow the series of a family to carry different labels, and they are exposed side by side.
-///
-/// # Errors
-///
-/// Every conflict found, in the order of the definitions' sites.
-pub fn check() -> Result<(), Vec<Conflict>> {
-    let conflicts = &super::layout::layout().conflicts;
-    if conflicts.is_empty() {
-        Ok(())
-    } else {
-        Err(conflicts.clone())
-    }
-}
-
-/// Help or unit, when `d` differs from the family's first definition in one of them.
-pub(super) fn metadata_difference(first: &Descriptor, d: &Descriptor) -> Option<&'static str> {
-    if first.help != d.help {
-        Some("help")
-    } else if first.unit != d.unit {
-        Some("unit")
-    } else {
-        None
-    }
-}
-
-/// `buckets` (or `quantiles`) when a series of `d` is already in `entry` with other ones.
-pub(super) fn layout_clash(entry: &Entry, d: &'static Descriptor) -> Option<&'static str> {
-    if d.source.grows_at_run_time() {
-        return None;
-    }
-    let mut clash = None;
-    d.source.visit(&mut |extra, cell| {
-        let text = label_text(&all_labels(d, extra));
-        let Some(existing) = entry.series.get(&text).and_then(|s| s.cells.first()) else {
-            return;
-        };
-        if cell_shape(cell) != cell_shape(*existing) {
-            clash = Some(match cell {
-                MetricRef::Summary(_) => "quantiles",
-                _ => "buckets",
-            });
-        }
-    });
-    clash
-}
-
-/// The name the `n`th clashing definition of `name` is exposed under:
-/// `<stem>_conflict<n>`, then the unit and, for a counter, `_total`, so the name still
-/// follows the conventions; never a name that is otherwise defined.
-pub(super) fn conflict_name(
-    name: &'static str,
-    d: &Descriptor,
-    mut n: usize,
-    defined: &HashSet<&'static str>,
-    families: &BTreeMap<&'static str, Entry>,
-) -> &'static str {
-    loop {
-        let candidate = conflict_candidate(name, d.unit, d.kind(), n);
-        if !defined.contains(candidate.as_str()) && !families.contains_key(candidate.as_str()) {
-            return intern(&candidate);
-        }
-        n += 1;
-    }
-}

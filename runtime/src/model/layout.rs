@@ -9,16 +9,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
-use super::conflict::{conflict_name, layout_clash, metadata_difference, Conflict};
+use super::conflict::Conflict;
+use super::series::{all_labels, cell_shape, label_text, SeriesLayout};
 use crate::intern::intern;
-use crate::label_clash;
 use crate::metrics::{Kind, MetricRef};
-use crate::naming::{claims, with_total};
+use crate::naming::{claims, conflict_candidate, with_total};
 use crate::registry::{registry, Descriptor};
 use crate::runtime_family;
-use crate::sanitize::{exposition_key, exposition_name};
+use crate::sanitize::exposition_name;
 use crate::self_metrics::DEFINITION_CONFLICTS;
-use crate::syntax::{escape_label_value, sample_prefixes, Shape};
 
 pub(crate) struct Layout {
     pub families: Vec<FamilyLayout>,
@@ -105,16 +104,6 @@ impl FamilyLayout {
     }
 }
 
-#[derive(Clone)]
-pub(crate) struct SeriesLayout {
-    pub labels: Vec<(&'static str, &'static str)>,
-    /// The cells summed into this series (more than one when definitions coincide).
-    pub cells: Vec<MetricRef>,
-    /// The text formats' sample line prefixes, rendered once as the labels never change
-    /// (see `syntax::sample_prefixes`): what is left to a render is the numbers.
-    pub lines: Box<[String]>,
-}
-
 /// The layout, built on first use and again only when a family is registered at run time.
 pub(crate) fn layout() -> Arc<Layout> {
     static LAYOUT: RwLock<Option<(usize, Arc<Layout>)>> = RwLock::new(None);
@@ -153,10 +142,10 @@ pub(crate) fn layout() -> Arc<Layout> {
 
 /// A family while it is built: its first definition, its static series, its run-time
 /// definitions.
-pub(super) struct Entry {
-    pub first: &'static Descriptor,
-    pub series: BTreeMap<String, SeriesLayout>,
-    pub growing: Vec<&'static Descriptor>,
+struct Entry {
+    first: &'static Descriptor,
+    series: BTreeMap<String, SeriesLayout>,
+    growing: Vec<&'static Descriptor>,
 }
 
 pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
@@ -259,16 +248,6 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
     }
 }
 
-/// Bucket bounds or quantiles of a cell: what series summed into one must share.
-pub(super) fn cell_shape(cell: MetricRef) -> Option<&'static [f64]> {
-    match cell {
-        MetricRef::Histogram(h) => Some(h.bounds()),
-        MetricRef::Summary(s) => Some(s.quantiles()),
-        _ => None,
-    }
-}
-
-/// The Prometheus form of a family name, borrowed when it already is one.
 /// The family name: a counter's always ends in `_total`.
 fn family_name(d: &Descriptor) -> &'static str {
     match with_total(d.name, d.kind()) {
@@ -277,6 +256,7 @@ fn family_name(d: &Descriptor) -> &'static str {
     }
 }
 
+/// The Prometheus form of a family name, borrowed when it already is one.
 fn exposed(name: &'static str) -> Cow<'static, str> {
     match exposition_name(name) {
         Cow::Borrowed(_) => Cow::Borrowed(name),
@@ -284,70 +264,53 @@ fn exposed(name: &'static str) -> Cow<'static, str> {
     }
 }
 
-/// The constant labels of `d`, then its storage's labels with the values in `extra`; a
-/// storage label that a constant label also names is exposed as `exported_<name>`.
-pub(super) fn all_labels(
-    d: &'static Descriptor,
-    extra: &[&'static str],
-) -> Vec<(&'static str, &'static str)> {
-    let mut labels: Vec<(&'static str, &'static str)> = d
-        .labels
-        .iter()
-        .copied()
-        .chain(
-            d.source
-                .extra_label_names()
-                .iter()
-                .copied()
-                .zip(extra.iter().copied()),
-        )
-        .collect();
-    let constant = d.labels.len();
-    label_clash::resolve(&mut labels, |i| u8::from(i < constant));
-    labels
-}
-
-/// `k1="v1",k2="v2"`, escaped, without braces.
-pub(crate) fn label_text(labels: &[(&str, &str)]) -> String {
-    let mut text = String::new();
-    for (i, (k, v)) in labels.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&exposition_key(k));
-        text.push_str("=\"");
-        escape_label_value(&mut text, v);
-        text.push('"');
+/// Help or unit, when `d` differs from the family's first definition in one of them.
+fn metadata_difference(first: &Descriptor, d: &Descriptor) -> Option<&'static str> {
+    if first.help != d.help {
+        Some("help")
+    } else if first.unit != d.unit {
+        Some("unit")
+    } else {
+        None
     }
-    text
 }
 
-impl SeriesLayout {
-    /// A series with no metric yet, its lines written for `exposed` and the shape of
-    /// `first`, its first metric.
-    fn new(
-        exposed: &str,
-        text: &str,
-        labels: Vec<(&'static str, &'static str)>,
-        first: MetricRef,
-    ) -> Self {
-        let shape = match first {
-            MetricRef::Histogram(h) => Shape::Buckets(h.bounds()),
-            MetricRef::Summary(s) => Shape::Quantiles(s.quantiles()),
-            _ => Shape::Single,
+/// `buckets` (or `quantiles`) when a series of `d` is already in `entry` with other ones.
+fn layout_clash(entry: &Entry, d: &'static Descriptor) -> Option<&'static str> {
+    if d.source.grows_at_run_time() {
+        return None;
+    }
+    let mut clash = None;
+    d.source.visit(&mut |extra, cell| {
+        let text = label_text(&all_labels(d, extra));
+        let Some(existing) = entry.series.get(&text).and_then(|s| s.cells.first()) else {
+            return;
         };
-        Self {
-            lines: sample_prefixes(exposed, text, shape),
-            labels,
-            cells: Vec::new(),
+        if cell_shape(cell) != cell_shape(*existing) {
+            clash = Some(match cell {
+                MetricRef::Summary(_) => "quantiles",
+                _ => "buckets",
+            });
         }
-    }
+    });
+    clash
+}
 
-    /// The finite bucket bounds of a histogram series; empty for other kinds.
-    pub fn bounds(&self) -> &'static [f64] {
-        match self.cells.first() {
-            Some(MetricRef::Histogram(h)) => h.bounds(),
-            _ => &[],
+/// The name the `n`th clashing definition of `name` is exposed under:
+/// `<stem>_conflict<n>`, then the unit and, for a counter, `_total`, so the name still
+/// follows the conventions; never a name that is otherwise defined.
+fn conflict_name(
+    name: &'static str,
+    d: &Descriptor,
+    mut n: usize,
+    defined: &HashSet<&'static str>,
+    families: &BTreeMap<&'static str, Entry>,
+) -> &'static str {
+    loop {
+        let candidate = conflict_candidate(name, d.unit, d.kind(), n);
+        if !defined.contains(candidate.as_str()) && !families.contains_key(candidate.as_str()) {
+            return intern(&candidate);
         }
+        n += 1;
     }
 }

@@ -1,6 +1,6 @@
 //! Reading a series' values from the metrics behind it, summing merged definitions.
 
-use super::layout::SeriesLayout;
+use super::series::SeriesLayout;
 use crate::metrics::MetricRef;
 use crate::metrics::WindowCounts;
 

@@ -12,8 +12,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 
-use super::server::Source;
 use crate::{render, Format};
+
+/// What a server with [`Server::source`](super::Server::source) renders.
+pub(super) type Source = Arc<dyn Fn(Format) -> Result<String, String> + Send + Sync>;
 
 /// A rendered body, and whether it is gzip-compressed.
 #[derive(Clone)]

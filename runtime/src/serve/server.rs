@@ -15,16 +15,13 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::deadline::DeadlineIo;
-use super::renders::Renders;
+use super::renders::{Renders, Source};
 use super::slots::Slots;
 use crate::Format;
 
 /// The port `serve` uses when given none: the one OpenTelemetry's Prometheus exporter
 /// registered, which nothing else claims by default.
 pub const DEFAULT_PORT: u16 = 9464;
-
-/// What a server with [`Server::source`] renders.
-pub(super) type Source = Arc<dyn Fn(Format) -> Result<String, String> + Send + Sync>;
 
 /// The smallest request-head limit hyper takes.
 const MIN_HEAD_BYTES: usize = 8192;
