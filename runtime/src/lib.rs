@@ -45,6 +45,8 @@ extern crate self as meterbox;
 const ENABLED: bool = !cfg!(feature = "disabled");
 
 // Which module may use which is set out, and checked, in `tests/tests/architecture.rs`.
+#[cfg(feature = "allocations")]
+pub mod alloc;
 mod capture;
 mod clock;
 mod dump;
@@ -87,10 +89,11 @@ pub use meterbox_macros::metric;
 pub use meterbox_macros::timed;
 pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
-    CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram, HistogramTimer, Kind,
-    Meter, MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily, DEFAULT_DURATION_BUCKETS,
-    DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS,
-    OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
+    CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram,
+    HistogramTimer, Kind, Meter, MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily,
+    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, METER_TICK_SECONDS,
+    METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
+    SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};
 pub use registry::{registry, Descriptor};

@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "runtime_family",
     "instrument",
     "self_metrics",
+    "alloc",
     "model",
     "snapshot",
     "capture",

@@ -1,4 +1,4 @@
-//! A gauge whose value is computed when metrics are read.
+//! A gauge and a counter whose values are computed when metrics are read.
 
 use crate::metrics::{Collect, Kind, MetricRef};
 
@@ -45,5 +45,54 @@ impl Collect for CallbackGauge {
     }
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         visit(&[], MetricRef::Callback(self));
+    }
+}
+
+/// A counter read from a function at exposition time, for counts that already live elsewhere
+/// (a pool's connections made, a library's own statistics):
+///
+/// ```
+/// use meterbox::{metric, CallbackCounter};
+///
+/// fn reconnects() -> u64 {
+///     3
+/// }
+///
+/// /// Reconnections made by the pool.
+/// #[metric]
+/// static RECONNECTS_TOTAL: CallbackCounter = CallbackCounter::new(reconnects);
+///
+/// assert_eq!(meterbox::snapshot().counter("reconnects_total", &[]), Some(3));
+/// ```
+///
+/// The function must only ever return more (or the same): it is exposed as a counter. If it
+/// panics, the panic is caught and the value is 0 for that read.
+#[derive(Debug, Clone, Copy)]
+pub struct CallbackCounter {
+    read: fn() -> u64,
+}
+
+impl CallbackCounter {
+    /// A counter whose value is `read()`.
+    #[must_use]
+    pub const fn new(read: fn() -> u64) -> Self {
+        Self { read }
+    }
+
+    /// Calls the function now; 0 if it panics.
+    #[must_use]
+    // Read through a reference, as every metric is.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    pub fn get(&self) -> u64 {
+        std::panic::catch_unwind(self.read).unwrap_or(0)
+    }
+}
+
+impl Collect for CallbackCounter {
+    fn kind(&self) -> Kind {
+        Kind::Counter
+    }
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
+        visit(&[], MetricRef::CallbackCounter(self));
     }
 }

@@ -3,7 +3,9 @@
 
 use core::fmt;
 
-use super::{CallbackGauge, Counter, Gauge, Histogram, MeterRates, ShardedCounter, Summary};
+use super::{
+    CallbackCounter, CallbackGauge, Counter, Gauge, Histogram, MeterRates, ShardedCounter, Summary,
+};
 
 /// The type of a metric, as exposition formats name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -53,6 +55,8 @@ pub enum MetricRef {
     Histogram(&'static Histogram),
     /// A gauge computed when read.
     Callback(&'static CallbackGauge),
+    /// A counter computed when read.
+    CallbackCounter(&'static CallbackCounter),
     /// A summary's window, count and sum.
     Summary(&'static Summary),
     /// One of a meter's rates, by its index in [`METER_WINDOWS`](crate::METER_WINDOWS).
@@ -81,6 +85,13 @@ pub trait Collect: Sync + 'static {
     /// visits them on every render instead of once.
     fn grows_at_run_time(&self) -> bool {
         false
+    }
+
+    /// Whether the metric is exposed at all, asked once when the exposition is laid out: for
+    /// a metric that exists only under a condition settled at start-up (the counting
+    /// allocator installed as the global allocator), so that it is absent, not zero.
+    fn is_exposed(&'static self) -> bool {
+        true
     }
 
     /// For a family: the counter of label sets sent to its overflow series.

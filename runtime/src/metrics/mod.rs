@@ -14,7 +14,7 @@ mod sharded;
 mod summary;
 mod typed_family;
 
-pub use callback::CallbackGauge;
+pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};

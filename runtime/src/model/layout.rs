@@ -152,6 +152,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
     // Definitions sorted by site so that which one keeps a name does not depend on the
     // order the linker happened to lay them out in.
     let mut sorted = with_companions(descriptors);
+    sorted.retain(|d| d.source.is_exposed());
     sorted.sort_by(|a, b| (a.file, a.line).cmp(&(b.file, b.line)));
     let defined: HashSet<&'static str> = sorted.iter().map(|d| family_name(d)).collect();
 

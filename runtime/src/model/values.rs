@@ -26,6 +26,7 @@ pub(crate) fn counter(series: &SeriesLayout) -> u64 {
         .map(|cell| match cell {
             MetricRef::Counter(c) => c.get(),
             MetricRef::Sharded(c) => c.get(),
+            MetricRef::CallbackCounter(c) => c.get(),
             _ => 0,
         })
         .fold(0, u64::wrapping_add)
