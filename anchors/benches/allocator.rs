@@ -1,6 +1,7 @@
 //! An allocation and a free of 64 bytes through the system allocator, alone and wrapped in
 //! meterbox's counting allocator, side by side. Both are called directly (neither is this
-//! program's global allocator), so each row is the allocator and nothing else.
+//! program's global allocator), so each row is the allocator and nothing else. And what one
+//! reading of the process collector's figures costs a scrape.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -33,5 +34,11 @@ fn pair(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pair);
+fn process(c: &mut Criterion) {
+    c.bench_function("process_collector_reading", |b| {
+        b.iter(|| black_box(meterbox::__process_reading()));
+    });
+}
+
+criterion_group!(benches, pair, process);
 criterion_main!(benches);

@@ -58,6 +58,8 @@ mod labels;
 mod metrics;
 mod model;
 mod naming;
+#[cfg(feature = "process")]
+mod process;
 #[cfg(feature = "redis")]
 pub mod redis;
 mod registry;
@@ -113,6 +115,15 @@ pub use surface::{
 pub use surface::{HttpJsonSurfacer, PushgatewaySurfacer};
 #[cfg(feature = "statsd")]
 pub use surface::{StatsdLabels, StatsdSurfacer};
+
+/// One reading of the process collector's figures, uncached: for the benchmark that states
+/// what a scrape pays for them. Not public API.
+#[cfg(feature = "process")]
+#[doc(hidden)]
+#[must_use]
+pub fn __process_reading() -> bool {
+    process::read().is_some()
+}
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
 #[doc(hidden)]

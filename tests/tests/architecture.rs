@@ -23,6 +23,7 @@ const LAYERS: &[&str] = &[
     "instrument",
     "self_metrics",
     "alloc",
+    "process",
     "model",
     "snapshot",
     "capture",

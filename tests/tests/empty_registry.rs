@@ -1,4 +1,6 @@
-//! A program without a single metric of its own still has a registry to export.
+//! A program without a single metric of its own still has a registry to export: the
+//! runtime's own metrics, the process collector's, and the heap's (not shown here, where the
+//! counting allocator is not installed).
 
 #[test]
 #[cfg_attr(miri, ignore)]
@@ -15,9 +17,26 @@ fn registry_never_empty() {
             "meterbox_reporter_dropped_snapshots_total",
             "meterbox_reporter_send_seconds",
             "meterbox_reporter_sends_total",
+            "process_cpu_seconds_total",
+            "process_heap_allocated_bytes_total",
+            "process_heap_allocations_total",
+            "process_heap_freed_bytes_total",
+            "process_heap_live_bytes",
+            "process_max_fds",
+            "process_open_fds",
+            "process_resident_memory_bytes",
+            "process_start_time_seconds",
+            "process_threads",
+            "process_virtual_memory_bytes",
+            "process_virtual_memory_max_bytes",
         ]
     );
     let text = meterbox::render(meterbox::Format::Prometheus);
+    assert!(!text.contains("process_heap"));
+    assert_eq!(
+        text.contains("# TYPE process_cpu_seconds_total counter\n"),
+        cfg!(target_os = "linux")
+    );
     assert!(text.contains("meterbox_build_info{version=\""));
     assert_eq!(meterbox::check(), Ok(()));
 }

@@ -2,7 +2,7 @@
 //! value. The registry's layout, a [`Snapshot`] and a Redis namespace each show themselves
 //! this way, so each format has one writer whatever the data comes from.
 
-use crate::metrics::Kind;
+use crate::metrics::{Kind, Total};
 use crate::model::{values, FamilyLayout, Layout, SeriesLayout};
 use crate::snapshot::{Snapshot, Value};
 
@@ -86,6 +86,7 @@ impl Reading<'_> {
     pub fn of(value: &Value) -> Reading<'_> {
         match value {
             Value::Counter(n) => Reading::Counter(Number::Count(*n)),
+            Value::Total(v) => Reading::Counter(Number::Float(*v)),
             Value::Gauge(v) => Reading::Gauge(Number::Float(*v)),
             Value::Histogram(h) => Reading::Histogram {
                 bounds: &h.bounds,
@@ -204,7 +205,10 @@ fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: 
 #[inline(always)]
 fn read(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
     match kind {
-        Kind::Counter => Reading::Counter(Number::Count(values::counter(series))),
+        Kind::Counter => Reading::Counter(match values::counter(series) {
+            Total::Count(n) => Number::Count(n),
+            Total::Measured(v) => Number::Float(v),
+        }),
         Kind::Gauge => Reading::Gauge(Number::Float(values::gauge(series))),
         _ => read_distribution(kind, series),
     }

@@ -65,26 +65,66 @@ impl Collect for CallbackGauge {
 /// assert_eq!(meterbox::snapshot().counter("reconnects_total", &[]), Some(3));
 /// ```
 ///
+/// A total of something measured rather than counted (CPU seconds) is
+/// [`CallbackCounter::measured`]; snapshots show it as [`Value::Total`](crate::Value::Total).
+///
 /// The function must only ever return more (or the same): it is exposed as a counter. If it
 /// panics, the panic is caught and the value is 0 for that read.
 #[derive(Debug, Clone, Copy)]
 pub struct CallbackCounter {
-    read: fn() -> u64,
+    read: Read,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    Count(fn() -> u64),
+    Measured(fn() -> f64),
+}
+
+/// A counter's value: a count, or a total of something measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Total {
+    Count(u64),
+    Measured(f64),
 }
 
 impl CallbackCounter {
     /// A counter whose value is `read()`.
     #[must_use]
     pub const fn new(read: fn() -> u64) -> Self {
-        Self { read }
+        Self {
+            read: Read::Count(read),
+        }
     }
 
-    /// Calls the function now; 0 if it panics.
+    /// A counter of something measured, whose value is `read()`: seconds, bytes that are
+    /// not whole.
+    #[must_use]
+    pub const fn measured(read: fn() -> f64) -> Self {
+        Self {
+            read: Read::Measured(read),
+        }
+    }
+
+    /// Calls the function now; 0 if it panics. A measured total is rounded down.
     #[must_use]
     // Read through a reference, as every metric is.
     #[allow(clippy::trivially_copy_pass_by_ref)]
     pub fn get(&self) -> u64 {
-        std::panic::catch_unwind(self.read).unwrap_or(0)
+        match self.total() {
+            Total::Count(n) => n,
+            // Saturating: a negative or NaN total reads 0.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Total::Measured(v) => v as u64,
+        }
+    }
+
+    /// The value now, as it is exposed.
+    pub(crate) fn total(&self) -> Total {
+        match self.read {
+            Read::Count(read) => Total::Count(std::panic::catch_unwind(read).unwrap_or(0)),
+            Read::Measured(read) => Total::Measured(std::panic::catch_unwind(read).unwrap_or(0.0)),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ mod sharded;
 mod summary;
 mod typed_family;
 
+pub(crate) use callback::Total;
 pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};

@@ -1,8 +1,7 @@
 //! Reading a series' values from the metrics behind it, summing merged definitions.
 
 use super::series::SeriesLayout;
-use crate::metrics::MetricRef;
-use crate::metrics::WindowCounts;
+use crate::metrics::{MetricRef, Total, WindowCounts};
 
 /// The current value of a gauge series, summing merged definitions.
 pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
@@ -18,18 +17,28 @@ pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
         .sum()
 }
 
-/// The integer value of a counter series.
-pub(crate) fn counter(series: &SeriesLayout) -> u64 {
-    series
-        .cells
-        .iter()
-        .map(|cell| match cell {
-            MetricRef::Counter(c) => c.get(),
-            MetricRef::Sharded(c) => c.get(),
-            MetricRef::CallbackCounter(c) => c.get(),
-            _ => 0,
-        })
-        .fold(0, u64::wrapping_add)
+/// The value of a counter series: a count, unless a measured total is among its metrics.
+#[inline]
+pub(crate) fn counter(series: &SeriesLayout) -> Total {
+    let mut count = 0u64;
+    let mut measured: Option<f64> = None;
+    for cell in &series.cells {
+        match cell {
+            MetricRef::Counter(c) => count = count.wrapping_add(c.get()),
+            MetricRef::Sharded(c) => count = count.wrapping_add(c.get()),
+            MetricRef::CallbackCounter(c) => match c.total() {
+                Total::Count(n) => count = count.wrapping_add(n),
+                Total::Measured(v) => *measured.get_or_insert(0.0) += v,
+            },
+            _ => {}
+        }
+    }
+    match measured {
+        None => Total::Count(count),
+        // Counts below 2^53 are exact in the sum.
+        #[allow(clippy::cast_precision_loss)]
+        Some(v) => Total::Measured(v + count as f64),
+    }
 }
 
 /// Non-cumulative bucket counts and the sum of a histogram series.

@@ -227,6 +227,7 @@ impl RedisSurfacer {
                 let labels = &series.labels;
                 match &series.value {
                     Value::Counter(n) => changes.count(field(name, Ext::Value, labels), *n),
+                    Value::Total(v) => changes.sum(field(name, Ext::Value, labels), *v),
                     Value::Gauge(v) => changes.set(
                         field(name, Ext::Value, &self.gauge_labels(labels, None)),
                         *v,

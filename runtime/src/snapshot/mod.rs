@@ -7,7 +7,7 @@ pub use value::{HistogramValue, SummaryValue, Value};
 use std::borrow::Cow;
 
 use crate::label_clash::{self, Label};
-use crate::metrics::Kind;
+use crate::metrics::{Kind, Total};
 use crate::model::{layout, values, SeriesLayout};
 
 /// The values of every linked metric at one moment.
@@ -136,6 +136,19 @@ impl Snapshot {
         found
     }
 
+    /// The sum of the measured counter series (CPU seconds) of `name` that match `labels`;
+    /// `None` if none match.
+    #[must_use]
+    pub fn total(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        let mut found = None;
+        for s in self.series(name, labels) {
+            if let Value::Total(v) = s.value {
+                *found.get_or_insert(0.0) += v;
+            }
+        }
+        found
+    }
+
     /// The value of the first gauge series of `name` that matches `labels`.
     #[must_use]
     pub fn gauge(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -211,7 +224,10 @@ impl Snapshot {
 /// The value of one laid-out series now.
 pub(crate) fn value_of(kind: Kind, s: &SeriesLayout) -> Value {
     match kind {
-        Kind::Counter => Value::Counter(values::counter(s)),
+        Kind::Counter => match values::counter(s) {
+            Total::Count(n) => Value::Counter(n),
+            Total::Measured(v) => Value::Total(v),
+        },
         Kind::Gauge => Value::Gauge(values::gauge(s)),
         Kind::Histogram => {
             let (buckets, sum) = values::histogram(s);

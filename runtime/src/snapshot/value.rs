@@ -6,6 +6,8 @@
 pub enum Value {
     /// A counter.
     Counter(u64),
+    /// A counter of something measured rather than counted, such as CPU seconds.
+    Total(f64),
     /// A gauge.
     Gauge(f64),
     /// A histogram.

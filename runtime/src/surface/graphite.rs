@@ -120,7 +120,9 @@ impl GraphiteSurfacer {
                 match &series.value {
                     #[allow(clippy::cast_precision_loss)] // Graphite values are floats
                     Value::Counter(n) => line(self.path(family.name, "", labels), *n as f64),
-                    Value::Gauge(v) => line(self.path(family.name, "", labels), *v),
+                    Value::Gauge(v) | Value::Total(v) => {
+                        line(self.path(family.name, "", labels), *v);
+                    }
                     Value::Histogram(h) => {
                         #[allow(clippy::cast_precision_loss)]
                         line(self.path(family.name, ".count", labels), h.count() as f64);

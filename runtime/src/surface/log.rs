@@ -51,7 +51,7 @@ pub(crate) fn line(name: &str, labels: &[(&str, &str)], value: &Value) -> String
     }
     let _ = match value {
         Value::Counter(n) => write!(out, " {n}"),
-        Value::Gauge(v) => write!(out, " {v}"),
+        Value::Gauge(v) | Value::Total(v) => write!(out, " {v}"),
         Value::Histogram(h) => {
             let q = |p| {
                 h.quantile(p)

@@ -117,6 +117,7 @@ fn difference(before: &Snapshot, after: &Snapshot) -> Snapshot {
 fn change(was: Option<&Value>, now: &Value) -> Option<Value> {
     match (was, now) {
         (Some(Value::Counter(a)), Value::Counter(b)) => (b > a).then(|| Value::Counter(b - a)),
+        (Some(Value::Total(a)), Value::Total(b)) => (b > a).then(|| Value::Total(b - a)),
         // Moved at all, bit for bit (NaN included).
         (Some(Value::Gauge(a)), Value::Gauge(b)) => {
             (a.to_bits() != b.to_bits()).then_some(Value::Gauge(*b))
@@ -141,6 +142,7 @@ fn change(was: Option<&Value>, now: &Value) -> Option<Value> {
         }),
         // New in this scope: all of it is the scope's, unless it is nothing.
         (None, Value::Counter(0)) => None,
+        (None, Value::Total(v)) if *v == 0.0 => None,
         (None, Value::Histogram(h)) if h.count() == 0 => None,
         (None, value) => Some(value.clone()),
         _ => None,

@@ -165,7 +165,9 @@ impl Surfacer for StatsdSurfacer {
                         }
                         last.insert(id, (*n, 0.0));
                     }
-                    Value::Gauge(v) => {
+                    // StatsD counts whole events; a measured total (CPU seconds) is sent as
+                    // what it is now, a gauge.
+                    Value::Gauge(v) | Value::Total(v) => {
                         if v.is_finite() {
                             self.send(self.client.gauge_with_tags(&key, *v), labels)?;
                         }
