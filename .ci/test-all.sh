@@ -44,7 +44,7 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 # Each optional part builds on its own and with all the others.
 cargo clippy -p meterbox --no-default-features -- -D warnings
-for feature in signals serve push statsd redis tsc capture disabled allocations process; do
+for feature in signals serve push statsd redis tsc capture disabled allocations process tokio; do
     cargo clippy -p meterbox --no-default-features --features "$feature" -- -D warnings
 done
 cargo clippy -p meterbox --all-features --all-targets -- -D warnings

@@ -110,9 +110,10 @@ fn key(cell: MetricRef) -> Option<usize> {
         MetricRef::Gauge(g) => address(g),
         MetricRef::Histogram(h) => address(h),
         MetricRef::Summary(s) => address(s),
-        MetricRef::Callback(_) | MetricRef::CallbackCounter(_) | MetricRef::Rate(..) => {
-            return None
-        }
+        MetricRef::Callback(_)
+        | MetricRef::CallbackCounter(_)
+        | MetricRef::Measured(_)
+        | MetricRef::Rate(..) => return None,
     })
 }
 

@@ -70,6 +70,8 @@ mod serve;
 mod snapshot;
 mod surface;
 mod syntax;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use capture::Capture;
 pub use clock::{monotonic, Clock};
@@ -92,9 +94,9 @@ pub use meterbox_macros::timed;
 pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
     CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram,
-    HistogramTimer, Kind, Meter, MeterRates, MetricRef, ShardedCounter, Summary, TypedFamily,
-    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, METER_TICK_SECONDS,
-    METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
+    HistogramTimer, Kind, MeasuredCounter, Meter, MeterRates, MetricRef, ShardedCounter, Summary,
+    TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES,
+    METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
     SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};

@@ -117,6 +117,13 @@ pub(crate) fn generation() -> usize {
     GENERATION.load(Ordering::Acquire)
 }
 
+/// Has the exposition laid out again at its next render: what it shows has changed (a
+/// metric that [`Collect::is_exposed`](crate::Collect::is_exposed) now).
+#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+pub(crate) fn lay_out_again() {
+    GENERATION.fetch_add(1, Ordering::Release);
+}
+
 /// The descriptors registered so far.
 pub(crate) fn descriptors() -> Vec<&'static Descriptor> {
     let entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);

@@ -41,7 +41,8 @@ impl Collect for DroppedLabelSets {
 
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         // The runtime's own families are left out: their label values are surfacer names,
-        // a handful per program.
+        // a handful per program. So are families not shown (a tokio runtime's, before one
+        // is registered).
         let registered = crate::runtime_family::descriptors();
         for d in registry()
             .iter()
@@ -49,7 +50,9 @@ impl Collect for DroppedLabelSets {
             .filter(|d| !d.name.starts_with("meterbox_"))
         {
             if let Some(dropped) = d.source.dropped_label_sets() {
-                visit(&[d.name], MetricRef::Counter(dropped));
+                if d.source.is_exposed() {
+                    visit(&[d.name], MetricRef::Counter(dropped));
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "self_metrics",
     "alloc",
     "process",
+    "tokio",
     "model",
     "snapshot",
     "capture",

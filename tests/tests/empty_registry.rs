@@ -29,10 +29,15 @@ fn registry_never_empty() {
             "process_threads",
             "process_virtual_memory_bytes",
             "process_virtual_memory_max_bytes",
+            "tokio_alive_tasks",
+            "tokio_global_queue_depth",
+            "tokio_worker_busy_seconds_total",
+            "tokio_workers",
         ]
     );
     let text = meterbox::render(meterbox::Format::Prometheus);
     assert!(!text.contains("process_heap"));
+    assert!(!text.contains("tokio_"));
     assert_eq!(
         text.contains("# TYPE process_cpu_seconds_total counter\n"),
         cfg!(target_os = "linux")

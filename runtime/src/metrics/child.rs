@@ -145,6 +145,14 @@ impl ChildMetric for Counter {
     }
 }
 
+impl ChildMetric for super::MeasuredCounter {
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: Self = super::MeasuredCounter::new();
+    fn fresh(&self) -> Self {
+        super::MeasuredCounter::new()
+    }
+}
+
 impl ChildMetric for Gauge {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Gauge::new();

@@ -4,7 +4,8 @@
 use core::fmt;
 
 use super::{
-    CallbackCounter, CallbackGauge, Counter, Gauge, Histogram, MeterRates, ShardedCounter, Summary,
+    CallbackCounter, CallbackGauge, Counter, Gauge, Histogram, MeasuredCounter, MeterRates,
+    ShardedCounter, Summary,
 };
 
 /// The type of a metric, as exposition formats name it.
@@ -57,6 +58,8 @@ pub enum MetricRef {
     Callback(&'static CallbackGauge),
     /// A counter computed when read.
     CallbackCounter(&'static CallbackCounter),
+    /// A measured total's value.
+    Measured(&'static MeasuredCounter),
     /// A summary's window, count and sum.
     Summary(&'static Summary),
     /// One of a meter's rates, by its index in [`METER_WINDOWS`](crate::METER_WINDOWS).
@@ -152,5 +155,14 @@ impl Collect for Summary {
     }
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         visit(&[], MetricRef::Summary(self));
+    }
+}
+
+impl Collect for MeasuredCounter {
+    fn kind(&self) -> Kind {
+        Kind::Counter
+    }
+    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
+        visit(&[], MetricRef::Measured(self));
     }
 }

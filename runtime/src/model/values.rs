@@ -26,6 +26,7 @@ pub(crate) fn counter(series: &SeriesLayout) -> Total {
         match cell {
             MetricRef::Counter(c) => count = count.wrapping_add(c.get()),
             MetricRef::Sharded(c) => count = count.wrapping_add(c.get()),
+            MetricRef::Measured(c) => *measured.get_or_insert(0.0) += c.get(),
             MetricRef::CallbackCounter(c) => match c.total() {
                 Total::Count(n) => count = count.wrapping_add(n),
                 Total::Measured(v) => *measured.get_or_insert(0.0) += v,
