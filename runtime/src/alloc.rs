@@ -35,7 +35,7 @@ use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::alloc::System;
 
-use crate::metrics::{CallbackCounter, CallbackGauge, Collect, Kind, MetricRef};
+use crate::metrics::{CallbackCounter, CallbackGauge, Conditional};
 
 /// Slots for threads alive at once; more threads share [`SHARED`].
 const SLOTS: usize = 256;
@@ -265,42 +265,32 @@ pub fn totals() -> HeapTotals {
     totals
 }
 
-/// A metric exposed only when the allocator is installed: it has counted before `main`
-/// (the runtime allocates while it starts), so long before the exposition is laid out.
-struct WhenInstalled<M: 'static>(M);
-
-impl<M: Collect> Collect for WhenInstalled<M> {
-    fn kind(&self) -> Kind {
-        self.0.kind()
-    }
-
-    fn is_exposed(&'static self) -> bool {
-        INSTALLED.load(Ordering::Relaxed)
-    }
-
-    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
-        self.0.visit(visit);
-    }
+/// Whether the allocator is installed: it has counted before `main` (the runtime allocates
+/// while it starts), so long before the exposition is laid out.
+fn installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
 }
 
 /// Heap allocations made through the counting allocator.
 #[crate::metric(name = "process_heap_allocations_total")]
-static ALLOCATIONS: WhenInstalled<CallbackCounter> =
-    WhenInstalled(CallbackCounter::new(|| totals().allocations));
+static ALLOCATIONS: Conditional<CallbackCounter> =
+    Conditional::new(CallbackCounter::new(|| totals().allocations), installed);
 
 /// Bytes allocated on the heap through the counting allocator.
 #[crate::metric(name = "process_heap_allocated_bytes_total", unit = "bytes")]
-static ALLOCATED: WhenInstalled<CallbackCounter> =
-    WhenInstalled(CallbackCounter::new(|| totals().allocated_bytes));
+static ALLOCATED: Conditional<CallbackCounter> =
+    Conditional::new(CallbackCounter::new(|| totals().allocated_bytes), installed);
 
 /// Bytes freed on the heap through the counting allocator.
 #[crate::metric(name = "process_heap_freed_bytes_total", unit = "bytes")]
-static FREED: WhenInstalled<CallbackCounter> =
-    WhenInstalled(CallbackCounter::new(|| totals().freed_bytes));
+static FREED: Conditional<CallbackCounter> =
+    Conditional::new(CallbackCounter::new(|| totals().freed_bytes), installed);
 
 /// Bytes allocated on the heap through the counting allocator and not freed yet.
 #[crate::metric(name = "process_heap_live_bytes", unit = "bytes")]
 // Live bytes are far below 2^53, where an f64 is exact.
 #[allow(clippy::cast_precision_loss)]
-static LIVE: WhenInstalled<CallbackGauge> =
-    WhenInstalled(CallbackGauge::new(|| totals().live_bytes() as f64));
+static LIVE: Conditional<CallbackGauge> = Conditional::new(
+    CallbackGauge::new(|| totals().live_bytes() as f64),
+    installed,
+);

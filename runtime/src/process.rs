@@ -22,7 +22,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::metrics::{CallbackCounter, CallbackGauge, Collect, Kind, MetricRef};
+use crate::metrics::{CallbackCounter, CallbackGauge, Conditional};
 
 /// What one reading of the process gives.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -148,21 +148,9 @@ mod linux {
     }
 }
 
-/// A process metric, shown where the process can be read.
-struct Shown<M: 'static>(M);
-
-impl<M: Collect> Collect for Shown<M> {
-    fn kind(&self) -> Kind {
-        self.0.kind()
-    }
-
-    fn is_exposed(&'static self) -> bool {
-        reading().is_some()
-    }
-
-    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
-        self.0.visit(visit);
-    }
+/// Whether the process can be read here.
+fn readable() -> bool {
+    reading().is_some()
 }
 
 /// A value of the reading now; NaN where there is none.
@@ -172,34 +160,46 @@ fn now(value: fn(&Reading) -> f64) -> f64 {
 
 /// Total user and system CPU time spent in seconds.
 #[crate::metric(name = "process_cpu_seconds_total")]
-static CPU: Shown<CallbackCounter> = Shown(CallbackCounter::measured(|| now(|r| r.cpu_seconds)));
+static CPU: Conditional<CallbackCounter> = Conditional::new(
+    CallbackCounter::measured(|| now(|r| r.cpu_seconds)),
+    readable,
+);
 
 /// Resident memory size in bytes.
 #[crate::metric(name = "process_resident_memory_bytes", unit = "bytes")]
-static RESIDENT: Shown<CallbackGauge> = Shown(CallbackGauge::new(|| now(|r| r.resident_bytes)));
+static RESIDENT: Conditional<CallbackGauge> =
+    Conditional::new(CallbackGauge::new(|| now(|r| r.resident_bytes)), readable);
 
 /// Virtual memory size in bytes.
 #[crate::metric(name = "process_virtual_memory_bytes", unit = "bytes")]
-static VIRTUAL: Shown<CallbackGauge> = Shown(CallbackGauge::new(|| now(|r| r.virtual_bytes)));
+static VIRTUAL: Conditional<CallbackGauge> =
+    Conditional::new(CallbackGauge::new(|| now(|r| r.virtual_bytes)), readable);
 
 /// Maximum amount of virtual memory available in bytes.
 #[crate::metric(name = "process_virtual_memory_max_bytes", unit = "bytes")]
-static VIRTUAL_MAX: Shown<CallbackGauge> =
-    Shown(CallbackGauge::new(|| now(|r| r.virtual_max_bytes)));
+static VIRTUAL_MAX: Conditional<CallbackGauge> = Conditional::new(
+    CallbackGauge::new(|| now(|r| r.virtual_max_bytes)),
+    readable,
+);
 
 /// Number of open file descriptors.
 #[crate::metric(name = "process_open_fds")]
-static OPEN_FDS: Shown<CallbackGauge> = Shown(CallbackGauge::new(|| now(|r| r.open_fds)));
+static OPEN_FDS: Conditional<CallbackGauge> =
+    Conditional::new(CallbackGauge::new(|| now(|r| r.open_fds)), readable);
 
 /// Maximum number of open file descriptors.
 #[crate::metric(name = "process_max_fds")]
-static MAX_FDS: Shown<CallbackGauge> = Shown(CallbackGauge::new(|| now(|r| r.max_fds)));
+static MAX_FDS: Conditional<CallbackGauge> =
+    Conditional::new(CallbackGauge::new(|| now(|r| r.max_fds)), readable);
 
 /// Start time of the process since unix epoch in seconds.
 #[crate::metric(name = "process_start_time_seconds", unit = "seconds")]
-static START_TIME: Shown<CallbackGauge> =
-    Shown(CallbackGauge::new(|| now(|r| r.start_time_seconds)));
+static START_TIME: Conditional<CallbackGauge> = Conditional::new(
+    CallbackGauge::new(|| now(|r| r.start_time_seconds)),
+    readable,
+);
 
 /// Number of OS threads in the process.
 #[crate::metric(name = "process_threads")]
-static THREADS: Shown<CallbackGauge> = Shown(CallbackGauge::new(|| now(|r| r.threads)));
+static THREADS: Conditional<CallbackGauge> =
+    Conditional::new(CallbackGauge::new(|| now(|r| r.threads)), readable);

@@ -27,7 +27,7 @@ use std::sync::{Mutex, PoisonError};
 
 use ::tokio::runtime::Handle;
 
-use crate::metrics::{Collect, Counter, Family, Gauge, Kind, MeasuredCounter, MetricRef};
+use crate::metrics::{Conditional, Family, Gauge, MeasuredCounter};
 
 /// The registered runtimes, by name.
 static RUNTIMES: Mutex<Vec<(String, Handle)>> = Mutex::new(Vec::new());
@@ -53,68 +53,52 @@ fn refresh() {
         // Counts of threads and tasks are far below 2^53.
         #[allow(clippy::cast_precision_loss)]
         {
-            WORKERS.0.with([name]).set(metrics.num_workers() as f64);
+            WORKERS
+                .metric()
+                .with([name])
+                .set(metrics.num_workers() as f64);
             ALIVE_TASKS
-                .0
+                .metric()
                 .with([name])
                 .set(metrics.num_alive_tasks() as f64);
             GLOBAL_QUEUE
-                .0
+                .metric()
                 .with([name])
                 .set(metrics.global_queue_depth() as f64);
         }
         for worker in 0..metrics.num_workers() {
             let busy = metrics.worker_total_busy_duration(worker).as_secs_f64();
-            BUSY.0.with([name, &worker.to_string()]).raise_to(busy);
+            BUSY.metric()
+                .with([name, &worker.to_string()])
+                .raise_to(busy);
         }
     }
 }
 
-/// A family whose values are copied in from the runtimes each time it is read.
-struct Refreshed<M: 'static>(M);
-
-impl<M: Collect> Collect for Refreshed<M> {
-    fn kind(&self) -> Kind {
-        self.0.kind()
-    }
-
-    fn extra_label_names(&'static self) -> &'static [&'static str] {
-        self.0.extra_label_names()
-    }
-
-    fn grows_at_run_time(&self) -> bool {
-        self.0.grows_at_run_time()
-    }
-
-    fn dropped_label_sets(&'static self) -> Option<&'static Counter> {
-        self.0.dropped_label_sets()
-    }
-
-    fn is_exposed(&'static self) -> bool {
-        !RUNTIMES
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
-    }
-
-    fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
-        refresh();
-        self.0.visit(visit);
-    }
+/// Whether a runtime is registered.
+fn registered() -> bool {
+    !RUNTIMES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_empty()
 }
 
 /// Worker threads of the tokio runtime.
 #[crate::metric(name = "tokio_workers")]
-static WORKERS: Refreshed<Family<Gauge, 1>> = Refreshed(Family::new(["runtime"]));
+static WORKERS: Conditional<Family<Gauge, 1>> =
+    Conditional::refreshed(Family::new(["runtime"]), registered, refresh);
 
 /// Tasks of the tokio runtime spawned and not yet finished.
 #[crate::metric(name = "tokio_alive_tasks")]
-static ALIVE_TASKS: Refreshed<Family<Gauge, 1>> = Refreshed(Family::new(["runtime"]));
+static ALIVE_TASKS: Conditional<Family<Gauge, 1>> =
+    Conditional::refreshed(Family::new(["runtime"]), registered, refresh);
 
 /// Tasks waiting in the tokio runtime's global queue.
 #[crate::metric(name = "tokio_global_queue_depth")]
-static GLOBAL_QUEUE: Refreshed<Family<Gauge, 1>> = Refreshed(Family::new(["runtime"]));
+static GLOBAL_QUEUE: Conditional<Family<Gauge, 1>> =
+    Conditional::refreshed(Family::new(["runtime"]), registered, refresh);
 
 /// Time each worker of the tokio runtime spent busy, in seconds.
 #[crate::metric(name = "tokio_worker_busy_seconds_total", unit = "seconds")]
-static BUSY: Refreshed<Family<MeasuredCounter, 2>> = Refreshed(Family::new(["runtime", "worker"]));
+static BUSY: Conditional<Family<MeasuredCounter, 2>> =
+    Conditional::refreshed(Family::new(["runtime", "worker"]), registered, refresh);

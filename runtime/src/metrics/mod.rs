@@ -4,6 +4,8 @@ mod callback;
 pub(crate) mod child;
 pub(crate) mod children;
 mod collect;
+#[cfg(any(feature = "allocations", feature = "process", feature = "tokio"))]
+mod conditional;
 mod counter;
 mod family;
 mod gauge;
@@ -20,6 +22,8 @@ pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
+#[cfg(any(feature = "allocations", feature = "process", feature = "tokio"))]
+pub(crate) use conditional::Conditional;
 pub use counter::Counter;
 pub use family::Family;
 pub use gauge::Gauge;
