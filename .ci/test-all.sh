@@ -13,7 +13,7 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk (Debian packages), Python prometheus_client"
+step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps (Debian packages), Python prometheus_client"
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
@@ -21,6 +21,7 @@ command -v carbon-cache >/dev/null && command -v whisper-fetch >/dev/null || mis
 [ -x /usr/sbin/collectd ] || missing+=(collectd-core)
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v ps >/dev/null || missing+=(procps)
 if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
