@@ -1,5 +1,5 @@
-//! `/metrics` mounted in an axum application's own router, instrumented handlers, and a
-//! `Scope` per request that logs what the request recorded.
+//! `/metrics` mounted in an axum application's own router with the HTTP layer (two lines),
+//! instrumented handlers, and a `Scope` per request that logs what the request recorded.
 //!
 //! ```sh
 //! cargo run --example axum --features axum              # serves on 127.0.0.1:3000
@@ -7,9 +7,8 @@
 //! ```
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use meterbox::{instrumented, metric, Counter, Family, Scope, Surfacer};
@@ -18,13 +17,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Items added to carts, by kind.
 #[metric]
 static CART_ITEMS_TOTAL: Family<Counter, 1> = Family::new(["kind"]);
-
-/// The scrape endpoint: the format the scraper asks for, with its content type.
-async fn metrics(headers: HeaderMap) -> impl IntoResponse {
-    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-    let (content_type, body) = meterbox::scrape(accept);
-    ([(header::CONTENT_TYPE, content_type)], body)
-}
 
 #[instrumented]
 async fn add_to_cart() -> &'static str {
@@ -53,9 +45,10 @@ async fn scoped(request: Request, next: Next) -> Response {
 
 fn app() -> Router {
     Router::new()
-        .route("/metrics", get(metrics))
+        .route("/metrics", meterbox::http::metrics_handler())
         .route("/cart", get(add_to_cart))
         .layer(middleware::from_fn(scoped))
+        .layer(meterbox::http::layer())
 }
 
 /// One plain HTTP/1.1 request to the running example.
@@ -94,5 +87,12 @@ async fn main() -> std::io::Result<()> {
     if line != r#"cart_items_total{kind="book"} 2"# {
         return Err(std::io::Error::other("the scrape did not show both items"));
     }
+    let requests = r#"http_server_request_duration_seconds_count{http_request_method="GET",http_route="/cart",http_response_status_code="200"} 2"#;
+    if !scrape.lines().any(|l| l == requests) {
+        return Err(std::io::Error::other(
+            "the scrape did not show both requests",
+        ));
+    }
+    println!("{requests}");
     Ok(())
 }

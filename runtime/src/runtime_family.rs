@@ -119,7 +119,7 @@ pub(crate) fn generation() -> usize {
 
 /// Has the exposition laid out again at its next render: what it shows has changed (a
 /// metric that [`Collect::is_exposed`](crate::Collect::is_exposed) now).
-#[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "tokio", feature = "tower")), allow(dead_code))]
 pub(crate) fn lay_out_again() {
     GENERATION.fetch_add(1, Ordering::Release);
 }

@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "capture",
     "encode",
     "serve",
+    "http",
     "surface",
     "dump",
     "redis",

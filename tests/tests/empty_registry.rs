@@ -11,6 +11,8 @@ fn registry_never_empty() {
     assert_eq!(
         names,
         [
+            "http_server_active_requests",
+            "http_server_request_duration_seconds",
             "meterbox_build_info",
             "meterbox_definition_conflicts",
             "meterbox_dropped_label_sets_total",
@@ -38,6 +40,7 @@ fn registry_never_empty() {
     let text = meterbox::render(meterbox::Format::Prometheus);
     assert!(!text.contains("process_heap"));
     assert!(!text.contains("tokio_"));
+    assert!(!text.contains("http_server"));
     assert_eq!(
         text.contains("# TYPE process_cpu_seconds_total counter\n"),
         cfg!(target_os = "linux")

@@ -37,7 +37,7 @@ impl<M> Conditional<M> {
     }
 
     /// The metric inside.
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "tokio", feature = "tower")), allow(dead_code))]
     pub const fn metric(&self) -> &M {
         &self.metric
     }

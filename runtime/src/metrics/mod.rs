@@ -4,7 +4,12 @@ mod callback;
 pub(crate) mod child;
 pub(crate) mod children;
 mod collect;
-#[cfg(any(feature = "allocations", feature = "process", feature = "tokio"))]
+#[cfg(any(
+    feature = "allocations",
+    feature = "process",
+    feature = "tokio",
+    feature = "tower"
+))]
 mod conditional;
 mod counter;
 mod family;
@@ -22,7 +27,12 @@ pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
-#[cfg(any(feature = "allocations", feature = "process", feature = "tokio"))]
+#[cfg(any(
+    feature = "allocations",
+    feature = "process",
+    feature = "tokio",
+    feature = "tower"
+))]
 pub(crate) use conditional::Conditional;
 pub use counter::Counter;
 pub use family::Family;
