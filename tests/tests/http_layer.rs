@@ -1,6 +1,6 @@
 //! The HTTP layer in a real axum app on a real port, with real requests: exact counts per
 //! route, method and status, unknown paths under one route value, a client that goes away
-//! mid-request, and the `/metrics` handler read by the checkers.
+//! mid-request, the `/metrics` handler read by the checkers, and `wrk`'s load counted.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::routing::get;
 use axum::Router;
 use meterbox::snapshot;
-use meterbox_tests::{http_get, http_request, openmetrics_parse, promtool_check};
+use meterbox_tests::{http_get, http_request, openmetrics_parse, promtool_check, tool};
 
 const DURATION: &str = "http_server_request_duration_seconds";
 
@@ -145,4 +145,31 @@ fn requests_are_recorded_by_route_method_and_status() {
     if let Some(parsed) = openmetrics_parse(&openmetrics) {
         parsed.unwrap_or_else(|e| panic!("{e}\n{openmetrics}"));
     }
+
+    // Load: every response wrk received is counted, and at most one per connection more
+    // (a response written as wrk stopped, which it never read).
+    let Some(wrk) = tool("wrk") else {
+        return;
+    };
+    let before = count("GET", "/users/{id}", "200");
+    let url = format!("http://{addr}/users/7");
+    let out = std::process::Command::new(wrk)
+        .args(["-t", "2", "-c", "16", "-d", "2s", &url])
+        .output()
+        .expect("run wrk");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    assert!(!report.contains("Non-2xx"), "{report}");
+    let received: u64 = report
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no request count in:\n{report}"));
+    assert!(received > 100, "{report}");
+    eventually("the load is over", || active("GET") == 0.0);
+    let recorded = count("GET", "/users/{id}", "200") - before;
+    assert!(
+        received <= recorded && recorded <= received + 16,
+        "wrk received {received}, the layer recorded {recorded}"
+    );
 }
