@@ -173,11 +173,13 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let method = method_label(request.method());
         let route = Route::of(&request);
-        ACTIVE.metric().with([method]).inc();
+        let active = ACTIVE.metric().with([method]);
+        active.inc();
         ResponseFuture {
             inner: self.inner.call(request),
             request: Some(InFlight {
                 method,
+                active,
                 route,
                 start: Instant::now(),
                 status: CLIENT_CLOSED,
@@ -190,6 +192,8 @@ where
 /// status the response had, or [`CLIENT_CLOSED`] when there was none.
 struct InFlight {
     method: &'static str,
+    /// The gauge the call went up on, kept so coming down needs no second lookup.
+    active: &'static Gauge,
     route: Route,
     start: Instant,
     status: u16,
@@ -203,7 +207,7 @@ impl Drop for InFlight {
             .metric()
             .with(labels)
             .observe(self.start.elapsed().as_secs_f64());
-        ACTIVE.metric().with([self.method]).dec();
+        self.active.dec();
     }
 }
 
