@@ -127,24 +127,37 @@ impl Snapshot {
     /// The sum of the counter series of `name` that match `labels`; `None` if none match.
     #[must_use]
     pub fn counter(&self, name: &str, labels: &[(&str, &str)]) -> Option<u64> {
-        let mut found = None;
-        for s in self.series(name, labels) {
-            if let Value::Counter(v) = s.value {
-                *found.get_or_insert(0) += v;
-            }
-        }
-        found
+        self.sum(name, labels, |v| match v {
+            Value::Counter(n) => Some(*n),
+            _ => None,
+        })
     }
 
     /// The sum of the measured counter series (CPU seconds) of `name` that match `labels`;
     /// `None` if none match.
     #[must_use]
     pub fn total(&self, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+        self.sum(name, labels, |v| match v {
+            Value::Total(t) => Some(*t),
+            _ => None,
+        })
+    }
+
+    /// The sum of what `pick` finds in the series of `name` that match `labels`; `None` if
+    /// it finds nothing.
+    fn sum<T: Default + core::ops::AddAssign>(
+        &self,
+        name: &str,
+        labels: &[(&str, &str)],
+        pick: impl Fn(&Value) -> Option<T>,
+    ) -> Option<T> {
         let mut found = None;
-        for s in self.series(name, labels) {
-            if let Value::Total(v) = s.value {
-                *found.get_or_insert(0.0) += v;
-            }
+        for v in self
+            .series(name, labels)
+            .into_iter()
+            .filter_map(|s| pick(&s.value))
+        {
+            *found.get_or_insert_with(T::default) += v;
         }
         found
     }
