@@ -18,6 +18,7 @@ pub enum FnAttr {
     Timed,
     InFlight,
     Metered,
+    Allocations,
 }
 
 /// One attribute's description.
@@ -52,12 +53,13 @@ const FUNCTION_OPTIONS: &[&str] = &["name", "help", "labels", "crate"];
 
 impl Attr {
     /// Every attribute.
-    pub const ALL: [Attr; 6] = [
+    pub const ALL: [Attr; 7] = [
         Attr::Metric,
         Attr::Function(FnAttr::Counted),
         Attr::Function(FnAttr::Timed),
         Attr::Function(FnAttr::InFlight),
         Attr::Function(FnAttr::Metered),
+        Attr::Function(FnAttr::Allocations),
         Attr::Instrumented,
     ];
 
@@ -88,6 +90,11 @@ impl Attr {
                 options: FUNCTION_OPTIONS,
                 records: &["throughput"],
             },
+            Attr::Function(FnAttr::Allocations) => &Spec {
+                name: "allocations",
+                options: &["name", "help", "labels", "buckets", "crate"],
+                records: &["allocated bytes"],
+            },
             Attr::Instrumented => &Spec {
                 name: "instrumented",
                 options: &["labels", "crate"],
@@ -115,11 +122,12 @@ impl Attr {
 
 impl FnAttr {
     /// Every function attribute.
-    pub const ALL: [FnAttr; 4] = [
+    pub const ALL: [FnAttr; 5] = [
         FnAttr::Counted,
         FnAttr::Timed,
         FnAttr::InFlight,
         FnAttr::Metered,
+        FnAttr::Allocations,
     ];
 
     pub const fn spec(self) -> &'static Spec {
@@ -168,6 +176,17 @@ impl FnAttr {
                 companion: Some(("function_throughput_rate", "gauge")),
                 storage: "__METERBOX_METER",
                 example: "work_throughput_total",
+            },
+            FnAttr::Allocations => &FamilySpec {
+                name: "function_allocated_bytes",
+                help: "Bytes each call of instrumented functions allocated on the heap, on \
+                       the threads that ran it.",
+                unit: "bytes",
+                kind: "histogram",
+                labels: &["function", "module"],
+                companion: None,
+                storage: "__METERBOX_ALLOCATED",
+                example: "work_allocated_bytes",
             },
         }
     }

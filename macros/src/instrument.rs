@@ -56,17 +56,34 @@ impl Instrument {
         self.attr == FnAttr::Counted
     }
 
+    /// Whether an async call is measured around each poll of its future, rather than from
+    /// its start to its end: what it allocated, not what its thread did while it waited.
+    pub fn measures_polls(&self) -> bool {
+        self.attr == FnAttr::Allocations
+    }
+
     /// The storage static.
     pub fn storage(&self) -> Ident {
         Ident::new(self.attr.family().storage, Span::call_site())
+    }
+
+    /// The metric in the storage static: `#[allocations]` keeps its own in a wrapper that
+    /// shows it only once the counting allocator is installed.
+    fn stored(&self) -> TokenStream {
+        let storage = self.storage();
+        if self.attr == FnAttr::Allocations {
+            quote!(#storage.metric())
+        } else {
+            quote!(#storage)
+        }
     }
 
     /// What this call records into: the static itself, or with `labels(key = expr)`, the
     /// family child that [`Instrument::select`] picked.
     pub fn target(&self) -> TokenStream {
         if self.args.computed.is_empty() {
-            let storage = self.storage();
-            quote!(&#storage)
+            let stored = self.stored();
+            quote!(&#stored)
         } else {
             handle().into_token_stream()
         }
@@ -80,7 +97,7 @@ impl Instrument {
             return TokenStream::new();
         }
         let p = self.args.private();
-        let storage = self.storage();
+        let stored = self.stored();
         let handle = handle();
         let mut lets = TokenStream::new();
         let mut texts = Vec::new();
@@ -101,7 +118,7 @@ impl Instrument {
         quote! {
             let #handle = {
                 #lets
-                #storage.with([#(#texts),*])
+                #stored.with([#(#texts),*])
             };
         }
     }
@@ -114,6 +131,9 @@ impl Instrument {
             FnAttr::InFlight => quote!(#p::InFlightGuard::enter(#target)),
             FnAttr::Metered => quote!(#p::Meter::enter(#target)),
             FnAttr::Timed => quote!(#p::Histogram::start_timer(#target)),
+            // Through a macro of the runtime, which refuses it without the `allocations`
+            // feature. An async call is measured per poll instead: see `wrap`.
+            FnAttr::Allocations => quote!(#p::allocations!(guard #target)),
             // Its guard classifies the outcome: see `wrap`.
             FnAttr::Counted => quote!(#p::CallGuard::new(#target, #p::Outcome::Ok)),
         }
@@ -139,12 +159,23 @@ impl Instrument {
                     |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
                 ),
             ),
+            FnAttr::Allocations => (
+                quote!(#p::Histogram),
+                self.args.buckets.as_ref().map_or_else(
+                    || quote!(#p::Histogram::new(&#p::ALLOCATION_BUCKETS)),
+                    |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
+                ),
+            ),
         };
         if !self.args.computed.is_empty() {
             let n = self.args.computed.len();
             let keys = self.args.computed.iter().map(|(k, _)| k.to_string());
             ty = quote!(#p::Family<#ty, #n>);
             init = quote!(#p::Family::with_prototype([#(#keys),*], #init));
+        }
+        if self.attr == FnAttr::Allocations {
+            ty = quote!(#p::Conditional<#ty>);
+            init = quote!(#p::Conditional::new(#init, #p::allocator_installed));
         }
         let mut labels = vec![
             quote!(("function", #label)),

@@ -58,6 +58,14 @@ pub fn metered(args: TokenStream, input: TokenStream) -> TokenStream {
     instrument(FnAttr::Metered, args, input)
 }
 
+/// Records the bytes each call allocates into `function_allocated_bytes{function, module}`,
+/// per poll for async code. Needs meterbox's `allocations` feature and its counting
+/// allocator. See the `meterbox` crate.
+#[proc_macro_attribute]
+pub fn allocations(args: TokenStream, input: TokenStream) -> TokenStream {
+    instrument(FnAttr::Allocations, args, input)
+}
+
 /// `#[counted]`, `#[timed]` and `#[in_flight]` in one attribute; takes `labels(…)` and
 /// `crate = path`, passed to all three. See the `meterbox` crate.
 #[proc_macro_attribute]

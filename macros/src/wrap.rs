@@ -7,6 +7,7 @@
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
 use crate::instrument::Instrument;
@@ -123,6 +124,9 @@ fn inner_body(
     let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
+    if inst.measures_polls() && sig.asyncness.is_some() {
+        return polled_async_fn(inst, &prelude, sig, body);
+    }
     if !inst.classifies_outcome() {
         let (inner_attrs, stmts) = split_inner_attrs(body);
         let enter = inst.enter();
@@ -184,6 +188,43 @@ fn inner_body(
     }
 }
 
+/// An `async fn` whose polls are measured one by one: its body runs as an inner async
+/// block inside the runtime's measuring future. A `&mut` argument whose borrow is returned
+/// cannot be handed back out of that block, so such a function is refused rather than
+/// measured across its waits.
+fn polled_async_fn(
+    inst: &Instrument,
+    prelude: &TokenStream,
+    sig: &Signature,
+    body: &Group,
+) -> TokenStream {
+    if may_return_borrow_of_mut(sig) {
+        return syn::Error::new(
+            sig.output.span(),
+            format!(
+                "#[{}] cannot measure an async fn that returns a borrow of a `&mut` \
+                 argument: its body must run in a future of its own. Put the attribute on \
+                 a function it calls",
+                inst.attr_name()
+            ),
+        )
+        .into_compile_error();
+    }
+    let p = inst.args.private();
+    let target = inst.target();
+    let ret = Ident::new("__meterbox_ret", Span::mixed_site());
+    let ty = value_type(&sig.output);
+    let (inner_attrs, stmts) = split_inner_attrs(body);
+    let mut block = Group::new(Delimiter::Brace, stmts);
+    block.set_span(body.span());
+    quote_spanned! {Span::mixed_site()=>
+        #inner_attrs
+        #prelude
+        let #ret: #ty = #p::allocations!(future #target, async move #block).await;
+        #ret
+    }
+}
+
 /// Splits `#![…]` inner attributes off the start of a body, so they can stay first once
 /// statements are put before the body's own. The body's statements then share the guard's
 /// scope rather than sit in a nested block, which would trip `unused_braces` on bodies such
@@ -229,7 +270,11 @@ fn future_body(
     };
     let inner = &future.block;
     let attrs = &future.attrs;
-    let new_future = if inst.classifies_outcome() {
+    let new_future = if inst.measures_polls() {
+        quote_spanned! {Span::mixed_site()=>
+            #p::allocations!(future #target, #(#attrs)* async #capture #inner)
+        }
+    } else if inst.classifies_outcome() {
         quote_spanned! {Span::mixed_site()=>
             #(#attrs)* async #outer_capture {
                 let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);

@@ -81,6 +81,8 @@ pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, render_into, Format};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
+#[doc = include_str!("docs/allocations.md")]
+pub use meterbox_macros::allocations;
 #[doc = include_str!("docs/counted.md")]
 pub use meterbox_macros::counted;
 #[doc = include_str!("docs/in_flight.md")]
@@ -141,20 +143,68 @@ macro_rules! __register {
     };
 }
 
+/// What `#[allocations]` measures a call with: `guard` for a sync call, `future` for an
+/// async one. Without the `allocations` feature, the one error the attribute gets. Used by
+/// generated code only.
+#[cfg(feature = "allocations")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __allocations {
+    (guard $histogram:expr) => {
+        $crate::alloc::AllocationGuard::enter($histogram)
+    };
+    (future $histogram:expr, $future:expr) => {
+        $crate::alloc::CountAllocations::new($histogram, $future)
+    };
+}
+
+/// What `#[allocations]` measures a call with. Without the `allocations` feature, the one
+/// error the attribute gets. Used by generated code only.
+#[cfg(not(feature = "allocations"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __allocations {
+    ($($any:tt)*) => {
+        ::core::compile_error!(
+            "#[allocations] needs meterbox's `allocations` feature, and \
+             `meterbox::alloc::CountingAllocator` as the #[global_allocator]"
+        )
+    };
+}
+
 /// What generated code refers to. Not public API: it changes with the macros, which the
 /// runtime pins to its own exact version.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__allocations as allocations;
     pub use crate::__register as register;
+    #[cfg(feature = "allocations")]
+    pub use crate::alloc::ALLOCATION_BUCKETS;
     pub use crate::instrument::{
         CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
     };
     pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};
     pub use crate::metrics::Collect;
+    pub use crate::metrics::Conditional;
     pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
     pub use crate::registry::{Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
+
+    /// Without the feature, what `#[allocations]` names beside the macro that refuses it,
+    /// so that the refusal is its only error.
+    #[cfg(not(feature = "allocations"))]
+    pub const ALLOCATION_BUCKETS: [f64; 1] = [0.0];
+
+    /// Whether the counting allocator is installed: `#[allocations]` shows its family
+    /// from then on.
+    #[must_use]
+    pub fn allocator_installed() -> bool {
+        #[cfg(feature = "allocations")]
+        return crate::alloc::installed();
+        #[cfg(not(feature = "allocations"))]
+        false
+    }
 }
 
 #[cfg(test)]

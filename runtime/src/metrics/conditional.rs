@@ -5,7 +5,7 @@ use super::{Collect, Counter, Kind, MetricRef};
 
 /// `metric`, exposed when `shown()` holds at the time the exposition is laid out, with
 /// `before_read` run each time its values are read.
-pub(crate) struct Conditional<M: 'static> {
+pub struct Conditional<M: 'static> {
     metric: M,
     shown: fn() -> bool,
     before_read: fn(),
@@ -13,10 +13,6 @@ pub(crate) struct Conditional<M: 'static> {
 
 impl<M> Conditional<M> {
     /// `metric`, shown when `shown()` holds.
-    #[cfg_attr(
-        not(any(feature = "allocations", feature = "process")),
-        allow(dead_code)
-    )]
     pub const fn new(metric: M, shown: fn() -> bool) -> Self {
         Self {
             metric,
@@ -37,7 +33,6 @@ impl<M> Conditional<M> {
     }
 
     /// The metric inside.
-    #[cfg_attr(not(any(feature = "tokio", feature = "tower")), allow(dead_code))]
     pub const fn metric(&self) -> &M {
         &self.metric
     }

@@ -4,12 +4,6 @@ mod callback;
 pub(crate) mod child;
 pub(crate) mod children;
 mod collect;
-#[cfg(any(
-    feature = "allocations",
-    feature = "process",
-    feature = "tokio",
-    feature = "tower"
-))]
 mod conditional;
 mod counter;
 mod family;
@@ -27,13 +21,7 @@ pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
-#[cfg(any(
-    feature = "allocations",
-    feature = "process",
-    feature = "tokio",
-    feature = "tower"
-))]
-pub(crate) use conditional::Conditional;
+pub use conditional::Conditional;
 pub use counter::Counter;
 pub use family::Family;
 pub use gauge::Gauge;

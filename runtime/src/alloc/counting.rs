@@ -1,31 +1,10 @@
-//! Heap allocations counted by a wrapper of the global allocator: how many, how many bytes
-//! allocated and freed, and how many are live.
-//!
-//! ```
-//! use meterbox::alloc::CountingAllocator;
-//!
-//! #[global_allocator]
-//! static ALLOCATOR: CountingAllocator = CountingAllocator::system();
-//!
-//! let before = meterbox::alloc::totals();
-//! let boxes: Vec<Box<[u8; 64]>> = (0..10).map(|_| Box::new([0; 64])).collect();
-//! let after = meterbox::alloc::totals();
-//! // The ten boxes and the vector that holds them.
-//! assert_eq!(after.allocations - before.allocations, 11);
-//! assert!(after.allocated_bytes - before.allocated_bytes >= 640);
-//! # drop(boxes);
-//! ```
-//!
-//! Once the allocator is installed, every format shows `process_heap_allocations_total`,
-//! `process_heap_allocated_bytes_total`, `process_heap_freed_bytes_total` and
-//! `process_heap_live_bytes`; a program that enables the feature without installing the
-//! allocator shows none of them, rather than zeros that would read as a fact.
+//! The counting allocator: each thread's slot, the totals summed over them, and a thread's
+//! own reading for what one call or request allocated.
 //!
 //! Each thread counts into a slot of its own with plain loads and stores, no atomic
 //! read-modify-write, so counting adds about a nanosecond to an allocation; slots are
 //! summed when read. Threads beyond the slots, and the moments a thread has no
 //! thread-local storage (its start and its end), share one slot with atomic adds.
-//! A `realloc` counts as one allocation of the new size and a free of the old.
 
 // A global allocator is an `unsafe` trait; the wrapper only forwards to the inner one.
 #![allow(unsafe_code)]
@@ -34,8 +13,6 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::alloc::System;
-
-use crate::metrics::{CallbackCounter, CallbackGauge, Conditional};
 
 /// Slots for threads alive at once; more threads share [`SHARED`].
 const SLOTS: usize = 256;
@@ -126,6 +103,7 @@ fn count(allocations: u64, allocated: u64, freed: u64) {
 #[inline(never)]
 fn count_slowly(index: usize, allocations: u64, allocated: u64, freed: u64) {
     if index == NONE && !CLAIMING.try_with(Cell::get).unwrap_or(true) {
+        INSTALLED.store(true, Ordering::Relaxed);
         claim();
         if let Ok(index) = INDEX.try_with(Cell::get) {
             if index < SLOTS {
@@ -140,7 +118,6 @@ fn count_slowly(index: usize, allocations: u64, allocated: u64, freed: u64) {
 
 fn claim() {
     let _ = CLAIMING.try_with(|c| c.set(true));
-    INSTALLED.store(true, Ordering::Relaxed);
     let start = NEXT.fetch_add(1, Ordering::Relaxed);
     let found = (0..SLOTS).map(|i| (start + i) % SLOTS).find(|&i| {
         OWN[i]
@@ -162,7 +139,7 @@ fn claim() {
 }
 
 /// A global allocator that counts what goes through it, then hands it to `A`
-/// ([`System`] unless told otherwise). See the [module](self).
+/// ([`System`] unless told otherwise). See the [module](super).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAllocator<A = System> {
     inner: A,
@@ -267,30 +244,44 @@ pub fn totals() -> HeapTotals {
 
 /// Whether the allocator is installed: it has counted before `main` (the runtime allocates
 /// while it starts), so long before the exposition is laid out.
-fn installed() -> bool {
+pub(crate) fn installed() -> bool {
     INSTALLED.load(Ordering::Relaxed)
 }
 
-/// Heap allocations made through the counting allocator.
-#[crate::metric(name = "process_heap_allocations_total")]
-static ALLOCATIONS: Conditional<CallbackCounter> =
-    Conditional::new(CallbackCounter::new(|| totals().allocations), installed);
+/// Where this thread counts its allocations, and the bytes counted there so far: a later
+/// reading on the same thread, less this one, is what the thread allocated in between.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ThreadReading {
+    slot: usize,
+    allocated: u64,
+}
 
-/// Bytes allocated on the heap through the counting allocator.
-#[crate::metric(name = "process_heap_allocated_bytes_total", unit = "bytes")]
-static ALLOCATED: Conditional<CallbackCounter> =
-    Conditional::new(CallbackCounter::new(|| totals().allocated_bytes), installed);
+impl ThreadReading {
+    /// This thread's reading, or `None` where its allocations cannot be told from other
+    /// threads': the allocator is not installed, or the thread shares the common slot.
+    #[inline]
+    pub(crate) fn now() -> Option<Self> {
+        if !installed() {
+            return None;
+        }
+        let mut index = INDEX.try_with(Cell::get).ok()?;
+        if index == NONE {
+            // A thread that has not allocated yet: its slot, so that its first allocation
+            // is counted where this reading looks.
+            claim();
+            index = INDEX.try_with(Cell::get).ok()?;
+        }
+        let slot = OWN.get(index)?;
+        Some(Self {
+            slot: index,
+            allocated: slot.allocated.load(Ordering::Relaxed),
+        })
+    }
 
-/// Bytes freed on the heap through the counting allocator.
-#[crate::metric(name = "process_heap_freed_bytes_total", unit = "bytes")]
-static FREED: Conditional<CallbackCounter> =
-    Conditional::new(CallbackCounter::new(|| totals().freed_bytes), installed);
-
-/// Bytes allocated on the heap through the counting allocator and not freed yet.
-#[crate::metric(name = "process_heap_live_bytes", unit = "bytes")]
-// Live bytes are far below 2^53, where an f64 is exact.
-#[allow(clippy::cast_precision_loss)]
-static LIVE: Conditional<CallbackGauge> = Conditional::new(
-    CallbackGauge::new(|| totals().live_bytes() as f64),
-    installed,
-);
+    /// Bytes this thread allocated since `self`, if it still counts in the same slot.
+    #[inline]
+    pub(crate) fn since(self) -> Option<u64> {
+        let now = Self::now()?;
+        (now.slot == self.slot).then(|| now.allocated.wrapping_sub(self.allocated))
+    }
+}
