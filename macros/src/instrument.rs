@@ -162,7 +162,7 @@ impl Instrument {
             FnAttr::Allocations => (
                 quote!(#p::Histogram),
                 self.args.buckets.as_ref().map_or_else(
-                    || quote!(#p::Histogram::new(&#p::ALLOCATION_BUCKETS)),
+                    || quote!(#p::Histogram::for_bytes()),
                     |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
                 ),
             ),

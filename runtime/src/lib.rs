@@ -99,9 +99,9 @@ pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
     CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram,
     HistogramTimer, Kind, MeasuredCounter, Meter, MeterRates, MetricRef, ShardedCounter, Summary,
-    TypedFamily, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES,
-    METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
-    SUMMARY_RELATIVE_ERROR,
+    TypedFamily, DEFAULT_BYTE_BUCKETS, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT,
+    DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE,
+    SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};
 pub use registry::{registry, Descriptor};
@@ -178,8 +178,6 @@ macro_rules! __allocations {
 pub mod __private {
     pub use crate::__allocations as allocations;
     pub use crate::__register as register;
-    #[cfg(feature = "allocations")]
-    pub use crate::alloc::ALLOCATION_BUCKETS;
     pub use crate::instrument::{
         CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
     };
@@ -190,11 +188,6 @@ pub mod __private {
     pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
     pub use crate::registry::{Descriptor, METERBOX_METRICS_V0};
     pub use linkme;
-
-    /// Without the feature, what `#[allocations]` names beside the macro that refuses it,
-    /// so that the refusal is its only error.
-    #[cfg(not(feature = "allocations"))]
-    pub const ALLOCATION_BUCKETS: [f64; 1] = [0.0];
 
     /// Whether the counting allocator is installed: `#[allocations]` shows its family
     /// from then on.

@@ -15,8 +15,8 @@ use std::hint::black_box;
 use std::pin::{pin, Pin};
 use std::task::Poll;
 
-use meterbox::alloc::{CountingAllocator, ALLOCATION_BUCKETS};
-use meterbox::{allocations, render, snapshot, Format, HistogramValue};
+use meterbox::alloc::CountingAllocator;
+use meterbox::{allocations, render, snapshot, Format, HistogramValue, DEFAULT_BYTE_BUCKETS};
 use meterbox_tests::{block_on, openmetrics_parse, poll_once, promtool_check, Yield};
 
 #[global_allocator]
@@ -61,9 +61,9 @@ fn a_sync_call_records_what_it_allocated() {
     let h = histogram("seven_boxes");
     assert_eq!(h.count(), 2);
     assert_eq!(h.sum, 1400.0);
-    assert_eq!(h.bounds, ALLOCATION_BUCKETS.to_vec());
+    assert_eq!(h.bounds, DEFAULT_BYTE_BUCKETS.to_vec());
     // 700 bytes: above 256, at most 1024.
-    let at = ALLOCATION_BUCKETS
+    let at = DEFAULT_BYTE_BUCKETS
         .iter()
         .position(|b| *b == 1024.0)
         .unwrap();

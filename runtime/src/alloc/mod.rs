@@ -25,7 +25,7 @@
 //! A `realloc` counts as one allocation of the new size and a free of the old.
 //!
 //! Per call, [`#[allocations]`](crate::allocations) records the bytes each call allocated
-//! on its thread into `function_allocated_bytes{function, module}`; see [`ALLOCATION_BUCKETS`].
+//! on its thread into `function_allocated_bytes{function, module}`.
 
 mod counting;
 mod heap_metrics;
@@ -33,4 +33,5 @@ mod per_call;
 
 pub(crate) use counting::installed;
 pub use counting::{totals, CountingAllocator, HeapTotals};
-pub use per_call::{AllocationGuard, CountAllocations, ALLOCATION_BUCKETS};
+pub(crate) use per_call::PolledBytes;
+pub use per_call::{AllocationGuard, CountAllocations};

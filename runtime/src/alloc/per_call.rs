@@ -11,23 +11,6 @@ use core::task::{Context, Poll};
 use super::counting::{installed, ThreadReading};
 use crate::metrics::Histogram;
 
-/// The default bounds of `function_allocated_bytes`, in bytes: nothing, then powers of four
-/// from 64 B to 64 MiB. The first bucket counts the calls that allocated nothing.
-pub const ALLOCATION_BUCKETS: [f64; 12] = [
-    0.0,
-    64.0,
-    256.0,
-    1024.0,
-    4096.0,
-    16_384.0,
-    65_536.0,
-    262_144.0,
-    1_048_576.0,
-    4_194_304.0,
-    16_777_216.0,
-    67_108_864.0,
-];
-
 /// Whether the missing allocator was reported.
 static WARNED: AtomicBool = AtomicBool::new(false);
 

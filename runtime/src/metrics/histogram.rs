@@ -38,6 +38,24 @@ pub const DEFAULT_DURATION_BUCKETS: [f64; 22] = [
     10.0,
 ];
 
+/// Upper bounds of the default byte buckets: nothing, then powers of four from 64 B to
+/// 64 MiB. The first bucket, `le="0"`, counts what had no bytes at all (a call that
+/// allocated nothing, an empty body).
+pub const DEFAULT_BYTE_BUCKETS: [f64; 12] = [
+    0.0,
+    64.0,
+    256.0,
+    1024.0,
+    4096.0,
+    16_384.0,
+    65_536.0,
+    262_144.0,
+    1_048_576.0,
+    4_194_304.0,
+    16_777_216.0,
+    67_108_864.0,
+];
+
 const CAP: usize = 40;
 
 /// A distribution of observed values, counted into buckets with fixed upper bounds.
@@ -181,6 +199,12 @@ impl Histogram {
     #[must_use]
     pub const fn for_durations() -> Self {
         Self::new(&DEFAULT_DURATION_BUCKETS)
+    }
+
+    /// A histogram of sizes in bytes with [`DEFAULT_BYTE_BUCKETS`].
+    #[must_use]
+    pub const fn for_bytes() -> Self {
+        Self::new(&DEFAULT_BYTE_BUCKETS)
     }
 
     const fn prefix(bounds: &[f64; CAP], count: usize) -> &[f64] {

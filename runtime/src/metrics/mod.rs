@@ -25,7 +25,7 @@ pub use conditional::Conditional;
 pub use counter::Counter;
 pub use family::Family;
 pub use gauge::Gauge;
-pub use histogram::{Histogram, HistogramTimer, DEFAULT_DURATION_BUCKETS};
+pub use histogram::{Histogram, HistogramTimer, DEFAULT_BYTE_BUCKETS, DEFAULT_DURATION_BUCKETS};
 pub use measured::MeasuredCounter;
 pub use meter::{Meter, MeterRates, METER_TICK_SECONDS, METER_WINDOWS};
 pub use sharded::ShardedCounter;
