@@ -1,6 +1,6 @@
-//! The per-request cost of HTTP metrics: one axum app served three ways in this process (bare,
-//! with `meterbox::http::layer()`, with `axum-prometheus`), each loaded by `wrk` in turn,
-//! round after round so that the machine's noise falls on all three alike.
+//! The per-request cost of HTTP metrics: one axum app served four ways in this process (bare,
+//! with `meterbox::http::layer()`, with body sizes too, with `axum-prometheus`), each loaded
+//! by `wrk` in turn, round after round so that the machine's noise falls on all alike.
 //!
 //! ```sh
 //! cargo run --release -p meterbox-anchors --bin http_load [-- SECONDS ROUNDS]
@@ -72,6 +72,13 @@ fn main() {
         (
             "meterbox::http::layer()",
             serve(&runtime, app().layer(meterbox::http::layer())),
+        ),
+        (
+            "meterbox::http::layer().with_body_sizes()",
+            serve(
+                &runtime,
+                app().layer(meterbox::http::layer().with_body_sizes()),
+            ),
         ),
         (
             "axum-prometheus",
