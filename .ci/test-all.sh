@@ -13,7 +13,7 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps (Debian packages), Python prometheus_client"
+step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps, victoria-metrics (Debian packages), Python prometheus_client"
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
@@ -22,12 +22,13 @@ command -v carbon-cache >/dev/null && command -v whisper-fetch >/dev/null || mis
 command -v redis-server >/dev/null || missing+=(redis-server)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v ps >/dev/null || missing+=(procps)
+command -v victoria-metrics >/dev/null || missing+=(victoria-metrics)
 if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 # The packages start their services; the tests start their own on free ports.
-for service in prometheus prometheus-pushgateway carbon-cache collectd redis-server; do
+for service in prometheus prometheus-pushgateway carbon-cache collectd redis-server victoria-metrics; do
     as_root systemctl stop "$service" 2>/dev/null || true
 done
 promtool --version | head -1
@@ -45,7 +46,7 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 # Each optional part builds on its own and with all the others.
 cargo clippy -p meterbox --no-default-features -- -D warnings
-for feature in signals serve push statsd redis tsc capture disabled allocations process tokio tower axum; do
+for feature in signals serve push remote-write statsd redis tsc capture disabled allocations process tokio tower axum; do
     cargo clippy -p meterbox --no-default-features --features "$feature" -- -D warnings
 done
 cargo clippy -p meterbox --all-features --all-targets -- -D warnings
@@ -60,7 +61,7 @@ cargo clippy --manifest-path tests/fixtures/disabled/Cargo.toml --target-dir tar
 
 step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through its ICU crates)"
 rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal
-CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,statsd,capture,allocations,tokio,axum
+CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,remote-write,statsd,capture,allocations,tokio,axum
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
 
 step "publish dry run: both crates package"

@@ -363,6 +363,9 @@ impl Drop for RedisServer {
     }
 }
 
+mod victoria;
+pub use victoria::VictoriaMetrics;
+
 /// A Prometheus server in a scratch directory, killed and cleaned up on drop.
 pub struct Prometheus {
     child: std::process::Child,
@@ -378,22 +381,40 @@ impl Prometheus {
     /// When it cannot be started.
     #[must_use]
     pub fn start(binary: &std::path::Path, target_port: u16) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "meterbox-prometheus-{target_port}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
+        Self::start_with(
+            binary,
+            &format!("scrape-{target_port}"),
+            &format!(
                 "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  \
                  - job_name: meterbox\n    static_configs:\n      \
                  - targets: ['127.0.0.1:{target_port}']\n"
             ),
+            &[],
         )
-        .unwrap();
+    }
+
+    /// Starts one that scrapes nothing and receives remote write at [`Prometheus::write_url`].
+    ///
+    /// # Panics
+    ///
+    /// When it cannot be started.
+    #[must_use]
+    pub fn receiver(binary: &std::path::Path, name: &str) -> Self {
+        Self::start_with(
+            binary,
+            name,
+            "global:\n  scrape_interval: 1m\n",
+            &["--web.enable-remote-write-receiver"],
+        )
+    }
+
+    fn start_with(binary: &std::path::Path, name: &str, config_text: &str, flags: &[&str]) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("meterbox-prometheus-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, config_text).unwrap();
         let port = free_port();
         let log = std::fs::File::create(dir.join("prometheus.log")).unwrap();
         let child = std::process::Command::new(binary)
@@ -403,11 +424,20 @@ impl Prometheus {
                 dir.join("data").display()
             ))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .args(flags)
             .stdout(std::process::Stdio::null())
             .stderr(log)
             .spawn()
             .expect("start prometheus");
-        Prometheus { child, dir, port }
+        let prometheus = Prometheus { child, dir, port };
+        wait_until_ready(port, "/-/ready", &|| prometheus.log());
+        prometheus
+    }
+
+    /// Where it receives remote write.
+    #[must_use]
+    pub fn write_url(&self) -> String {
+        format!("http://127.0.0.1:{}/api/v1/write", self.port)
     }
 
     fn log(&self) -> String {
@@ -417,24 +447,7 @@ impl Prometheus {
     /// The value of an instant query with one series in its answer, if it has one.
     #[must_use]
     pub fn query(&self, query: &str) -> Option<f64> {
-        let encoded: String = query
-            .bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || b"_-.".contains(&b) {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect();
-        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
-        let response = http_get(addr, &format!("/api/v1/query?query={encoded}"), &[]).ok()?;
-        let json: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
-        let result = json["data"]["result"].as_array()?;
-        if result.len() != 1 {
-            return None;
-        }
-        result[0]["value"][1].as_str()?.parse().ok()
+        instant_query(self.port, query)
     }
 
     /// Waits until `query` answers `want`.
@@ -443,20 +456,73 @@ impl Prometheus {
     ///
     /// When it does not within 90 seconds.
     pub fn wait_for(&self, query: &str, want: f64) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
-        let mut last = None;
-        while std::time::Instant::now() < deadline {
-            last = self.query(query);
-            if last == Some(want) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(500));
-        }
-        panic!(
-            "`{query}` answered {last:?}, not {want}; prometheus log:\n{}",
-            self.log()
-        );
+        wait_for_value(&|| self.query(query), want, query, &|| self.log());
     }
+}
+
+/// The value of an instant query to the Prometheus query API on `port`, with one series in
+/// its answer, if it has one.
+#[must_use]
+pub fn instant_query(port: u16, query: &str) -> Option<f64> {
+    let encoded: String = query
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_-.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let response = http_get(addr, &format!("/api/v1/query?query={encoded}"), &[]).ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
+    let result = json["data"]["result"].as_array()?;
+    if result.len() != 1 {
+        return None;
+    }
+    result[0]["value"][1].as_str()?.parse().ok()
+}
+
+/// Waits until `GET path` on `port` answers 200.
+///
+/// # Panics
+///
+/// When it does not within 60 seconds, with `log()`.
+pub fn wait_until_ready(port: u16, path: &str, log: &dyn Fn() -> String) {
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while http_get(addr, path, &[]).map_or(true, |r| r.status != 200) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no answer on {path}:\n{}",
+            log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Waits until `query()` answers `want`.
+///
+/// # Panics
+///
+/// When it does not within 90 seconds, with `log()`.
+pub fn wait_for_value(
+    query: &dyn Fn() -> Option<f64>,
+    want: f64,
+    what: &str,
+    log: &dyn Fn() -> String,
+) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut last = None;
+    while std::time::Instant::now() < deadline {
+        last = query();
+        if last == Some(want) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("`{what}` answered {last:?}, not {want}; log:\n{}", log());
 }
 
 impl Drop for Prometheus {

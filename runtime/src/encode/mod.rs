@@ -5,6 +5,10 @@
 mod json;
 mod openmetrics;
 mod prometheus;
+#[cfg(feature = "remote-write")]
+mod prompb;
+#[cfg(feature = "remote-write")]
+pub(crate) mod remote_write;
 mod samples;
 mod table;
 mod text;

@@ -11,6 +11,8 @@ mod log;
 mod memory;
 #[cfg(feature = "push")]
 mod pushgateway;
+#[cfg(feature = "remote-write")]
+mod remote_write;
 mod reporter;
 mod scope;
 #[cfg(feature = "statsd")]
@@ -24,6 +26,8 @@ pub use log::LogSurfacer;
 pub use memory::MemorySurfacer;
 #[cfg(feature = "push")]
 pub use pushgateway::PushgatewaySurfacer;
+#[cfg(feature = "remote-write")]
+pub use remote_write::RemoteWriteSurfacer;
 pub use reporter::{ErrorHandler, Reporter, ReporterBuilder, SendReport};
 pub use scope::Scope;
 #[cfg(feature = "statsd")]

@@ -1,0 +1,60 @@
+//! The messages of Prometheus remote write 1.0 (`prometheus/prompb`, `remote.proto` and
+//! `types.proto`), only the fields a sender of float samples and metadata fills; prost
+//! encodes them. Field numbers are the protocol's.
+
+/// One push: series with their samples, and the families' metadata.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct WriteRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub timeseries: Vec<TimeSeries>,
+    #[prost(message, repeated, tag = "3")]
+    pub metadata: Vec<MetricMetadata>,
+}
+
+/// One series: its labels, `__name__` among them, sorted by name.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct TimeSeries {
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<Label>,
+    #[prost(message, repeated, tag = "2")]
+    pub samples: Vec<Sample>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Label {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    #[prost(string, tag = "2")]
+    pub value: String,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Sample {
+    #[prost(double, tag = "1")]
+    pub value: f64,
+    /// Milliseconds since the Unix epoch.
+    #[prost(int64, tag = "2")]
+    pub timestamp: i64,
+}
+
+/// A family's type, help and unit.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct MetricMetadata {
+    #[prost(enumeration = "MetricType", tag = "1")]
+    pub r#type: i32,
+    #[prost(string, tag = "4")]
+    pub metric_family_name: String,
+    #[prost(string, tag = "5")]
+    pub help: String,
+    #[prost(string, tag = "6")]
+    pub unit: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
+#[repr(i32)]
+pub(crate) enum MetricType {
+    Counter = 1,
+    Gauge = 2,
+    Histogram = 3,
+    Summary = 5,
+}

@@ -1,0 +1,124 @@
+//! Prometheus remote write 1.0: every sample the text formats show, as a series of its own
+//! (`__name__` and the labels, sorted by name) with one sample at the snapshot's time, and
+//! each family's metadata; protobuf, then snappy's block format, as the protocol says.
+
+use prost::Message as _;
+
+use super::prompb::{Label, MetricMetadata, MetricType, Sample, TimeSeries, WriteRequest};
+use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use crate::metrics::Kind;
+use crate::sanitize::exposition_key;
+use crate::syntax::push_f64;
+
+/// The body of one push of `exposition` at `timestamp_ms`: the encoded request, compressed.
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, timestamp_ms: i64) -> Vec<u8> {
+    let mut writer = Writer {
+        request: WriteRequest::default(),
+        timestamp_ms,
+    };
+    exposition.expose(&mut writer);
+    let encoded = writer.request.encode_to_vec();
+    // Compressing a buffer held in memory fails only for inputs over 4 GiB, which a
+    // snapshot is not; an empty body would then be refused by the receiver, not lost here.
+    snap::raw::Encoder::new()
+        .compress_vec(&encoded)
+        .unwrap_or_default()
+}
+
+struct Writer {
+    request: WriteRequest,
+    timestamp_ms: i64,
+}
+
+impl Writer {
+    /// One series of `name` with `labels` and `extra`, holding `value`. Labels with empty
+    /// values are left out: Prometheus treats them as absent.
+    fn push(&mut self, name: String, labels: &[Label], extra: Option<(&str, f64)>, value: f64) {
+        let mut all = Vec::with_capacity(labels.len() + 2);
+        all.push(Label {
+            name: "__name__".to_owned(),
+            value: name,
+        });
+        all.extend(labels.iter().cloned());
+        if let Some((key, bound)) = extra {
+            let mut text = String::new();
+            push_f64(&mut text, bound);
+            all.push(Label {
+                name: key.to_owned(),
+                value: text,
+            });
+        }
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        self.request.timeseries.push(TimeSeries {
+            labels: all,
+            samples: vec![Sample {
+                value,
+                timestamp: self.timestamp_ms,
+            }],
+        });
+    }
+}
+
+impl Visit for Writer {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        let kind = match family.kind {
+            Kind::Counter => MetricType::Counter,
+            Kind::Gauge => MetricType::Gauge,
+            Kind::Histogram => MetricType::Histogram,
+            Kind::Summary => MetricType::Summary,
+        };
+        self.request.metadata.push(MetricMetadata {
+            r#type: kind as i32,
+            metric_family_name: family.exposed.to_owned(),
+            help: family.help.to_owned(),
+            unit: family.unit.to_owned(),
+        });
+    }
+
+    fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        let labels: Vec<Label> = series
+            .labels
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| Label {
+                name: exposition_key(k).into_owned(),
+                value: v.to_owned(),
+            })
+            .collect();
+        let name = |suffix: &str| format!("{}{suffix}", family.exposed);
+        match series.reading {
+            Reading::Counter(v) | Reading::Gauge(v) => {
+                self.push(name(""), &labels, None, v.as_f64());
+            }
+            Reading::Histogram {
+                bounds,
+                cumulative,
+                sum,
+            } => {
+                let bounds = bounds.iter().copied().chain([f64::INFINITY]);
+                for (bound, count) in bounds.zip(cumulative) {
+                    self.push(
+                        name("_bucket"),
+                        &labels,
+                        Some(("le", bound)),
+                        count.as_f64(),
+                    );
+                }
+                let count = cumulative.last().copied().unwrap_or(Number::Count(0));
+                self.push(name("_sum"), &labels, None, sum.as_f64());
+                self.push(name("_count"), &labels, None, count.as_f64());
+            }
+            Reading::Summary {
+                quantiles,
+                count,
+                sum,
+            } => {
+                for (q, v) in quantiles {
+                    self.push(name(""), &labels, Some(("quantile", *q)), v.as_f64());
+                }
+                self.push(name("_sum"), &labels, None, sum.as_f64());
+                self.push(name("_count"), &labels, None, count.as_f64());
+            }
+        }
+    }
+}
