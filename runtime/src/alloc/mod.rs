@@ -33,5 +33,6 @@ mod per_call;
 
 pub(crate) use counting::installed;
 pub use counting::{totals, CountingAllocator, HeapTotals};
+#[cfg(feature = "tower")]
 pub(crate) use per_call::PolledBytes;
 pub use per_call::{AllocationGuard, CountAllocations};
