@@ -13,7 +13,7 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps, victoria-metrics (Debian packages), Python prometheus_client"
+step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps, victoria-metrics (Debian packages), Python prometheus_client and opentelemetry-proto"
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
@@ -33,10 +33,12 @@ for service in prometheus prometheus-pushgateway carbon-cache collectd redis-ser
 done
 promtool --version | head -1
 wrk --version 2>&1 | head -1 || true
-if ! python3 -c 'import prometheus_client' 2>/dev/null; then
-    python3 -m pip install -q prometheus_client \
-        || python3 -m pip install -q --break-system-packages prometheus_client
-fi
+for package in prometheus_client:prometheus_client opentelemetry-proto:opentelemetry.proto.collector.metrics.v1; do
+    if ! python3 -c "import ${package#*:}" 2>/dev/null; then
+        python3 -m pip install -q "${package%%:*}" \
+            || python3 -m pip install -q --break-system-packages "${package%%:*}"
+    fi
+done
 python3 -c 'import prometheus_client, sys; print("prometheus_client", prometheus_client.__name__, file=sys.stderr)'
 
 step "format"
@@ -46,7 +48,7 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 # Each optional part builds on its own and with all the others.
 cargo clippy -p meterbox --no-default-features -- -D warnings
-for feature in signals serve push remote-write statsd redis tsc capture disabled allocations process tokio tower axum; do
+for feature in signals serve push otlp remote-write statsd redis tsc capture disabled allocations process tokio tower axum; do
     cargo clippy -p meterbox --no-default-features --features "$feature" -- -D warnings
 done
 cargo clippy -p meterbox --all-features --all-targets -- -D warnings
@@ -61,7 +63,7 @@ cargo clippy --manifest-path tests/fixtures/disabled/Cargo.toml --target-dir tar
 
 step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through its ICU crates)"
 rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal
-CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,remote-write,statsd,capture,allocations,tokio,axum
+CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,otlp,remote-write,statsd,capture,allocations,tokio,axum
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
 
 step "publish dry run: both crates package"

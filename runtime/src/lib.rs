@@ -113,6 +113,8 @@ pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{
     snapshot, FamilySnapshot, HistogramValue, Series, Snapshot, SummaryValue, Value,
 };
+#[cfg(feature = "otlp")]
+pub use surface::OtlpSurfacer;
 #[cfg(feature = "remote-write")]
 pub use surface::RemoteWriteSurfacer;
 pub use surface::{

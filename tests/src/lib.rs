@@ -363,7 +363,9 @@ impl Drop for RedisServer {
     }
 }
 
+mod otlp_receiver;
 mod victoria;
+pub use otlp_receiver::OtlpReceiver;
 pub use victoria::VictoriaMetrics;
 
 /// A Prometheus server in a scratch directory, killed and cleaned up on drop.

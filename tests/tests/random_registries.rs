@@ -185,6 +185,7 @@ fn case(rng: &mut Rng, index: usize) -> Snapshot {
     let snapshot = Snapshot {
         time: SystemTime::now(),
         families,
+        tags: Vec::new(),
     };
     // Scope labels, then tags, then grouping labels: each layer over the ones before.
     let mut layered = snapshot;

@@ -4,6 +4,8 @@
 
 mod json;
 mod openmetrics;
+#[cfg(feature = "otlp")]
+pub(crate) mod otlp;
 mod prometheus;
 #[cfg(feature = "remote-write")]
 mod prompb;

@@ -28,6 +28,10 @@ pub struct Snapshot {
     pub time: std::time::SystemTime,
     /// Families in name order.
     pub families: Vec<FamilySnapshot>,
+    /// The global tags a [`Reporter`](crate::Reporter) added to every series, which are also
+    /// among each series' labels; empty in a snapshot that no reporter tagged. A protocol
+    /// that keeps such tags apart from the series (OTLP's resource) reads them here.
+    pub tags: Vec<(&'static str, &'static str)>,
 }
 
 /// One metric family: a name and its series.
@@ -92,7 +96,7 @@ impl Snapshot {
     ///
     /// ```
     /// # use meterbox::{Series, Snapshot, Value, FamilySnapshot, Kind};
-    /// # let snapshot = Snapshot { time: std::time::SystemTime::now(), families: vec![FamilySnapshot {
+    /// # let snapshot = Snapshot { time: std::time::SystemTime::now(), tags: vec![], families: vec![FamilySnapshot {
     /// #     name: "jobs_total", help: "Jobs.", unit: "", kind: Kind::Counter,
     /// #     series: vec![Series { labels: vec![("job", "nightly")], value: Value::Counter(3) }] }] };
     /// let pushed = snapshot.with_labels(&[("job", "importer")]);
@@ -287,7 +291,11 @@ pub(crate) fn snapshot_with(value: impl Fn(Kind, &SeriesLayout) -> Value) -> Sna
                 .collect(),
         })
         .collect();
-    Snapshot { time, families }
+    Snapshot {
+        time,
+        families,
+        tags: Vec::new(),
+    }
 }
 
 /// Reads every linked metric now.

@@ -24,10 +24,19 @@ pub(crate) fn check(
     if (200..300).contains(&status) {
         return Ok(());
     }
+    // Seconds only: the date form is rare from collectors, and a retry with the reporter's
+    // own backoff is the safe reading of what cannot be parsed.
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .map(Duration::from_secs);
     let body = response.body_mut().read_to_string().unwrap_or_default();
     Err(SurfaceError {
         status: Some(status),
         message: body.trim().chars().take(500).collect(),
         retryable: status >= 500 || status == 429,
+        retry_after,
     })
 }

@@ -9,6 +9,8 @@ mod http;
 mod http_json;
 mod log;
 mod memory;
+#[cfg(feature = "otlp")]
+mod otlp;
 #[cfg(feature = "push")]
 mod pushgateway;
 #[cfg(feature = "remote-write")]
@@ -24,6 +26,8 @@ pub use graphite::{GraphiteLabels, GraphiteSurfacer};
 pub use http_json::HttpJsonSurfacer;
 pub use log::LogSurfacer;
 pub use memory::MemorySurfacer;
+#[cfg(feature = "otlp")]
+pub use otlp::OtlpSurfacer;
 #[cfg(feature = "push")]
 pub use pushgateway::PushgatewaySurfacer;
 #[cfg(feature = "remote-write")]
@@ -87,6 +91,9 @@ pub struct SurfaceError {
     /// Whether trying again may succeed (a connection refused, a 5xx), as opposed to a
     /// request the other side will always refuse (a 4xx).
     pub retryable: bool,
+    /// How long the other side asked to be left alone before a retry (an HTTP
+    /// `Retry-After`); the reporter waits at least this long, at most five minutes.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl SurfaceError {
@@ -97,6 +104,7 @@ impl SurfaceError {
             status: None,
             message: message.into(),
             retryable: true,
+            retry_after: None,
         }
     }
 
@@ -107,6 +115,7 @@ impl SurfaceError {
             status: None,
             message: message.into(),
             retryable: false,
+            retry_after: None,
         }
     }
 

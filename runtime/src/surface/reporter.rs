@@ -18,6 +18,9 @@ use crate::sanitize::InvalidName;
 use crate::self_metrics::{REPORTER_DROPPED, REPORTER_SENDS, REPORTER_SEND_SECONDS};
 use crate::snapshot::{snapshot, Snapshot};
 
+/// The longest a `Retry-After` is honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
+
 /// What the error handler is told after a send with failed attempts: every attempt that
 /// failed is in some report, also when a retry then succeeded.
 #[derive(Debug)]
@@ -410,11 +413,18 @@ impl Outlet {
             let mut errors = Vec::new();
             let mut status = None;
             let mut delivered = false;
+            let mut asked_to_wait = None;
             let retries = if stopping { 0 } else { policy.retries };
             for attempt in 0..=retries {
-                if attempt > 0
-                    && self.pause(policy.backoff.saturating_mul(1 << (attempt - 1).min(16)))
-                {
+                let backoff = policy
+                    .backoff
+                    .saturating_mul(1 << attempt.saturating_sub(1).min(16));
+                // A `Retry-After` is honoured, up to a bound that keeps a confused server
+                // from parking the surfacer for good.
+                let wait = asked_to_wait.map_or(backoff, |asked: Duration| {
+                    asked.min(MAX_RETRY_AFTER).max(backoff)
+                });
+                if attempt > 0 && self.pause(wait) {
                     break;
                 }
                 let started = Instant::now();
@@ -431,6 +441,7 @@ impl Outlet {
                     Err(err) => {
                         REPORTER_SENDS.with([name, "error"]).inc();
                         status = err.status;
+                        asked_to_wait = err.retry_after;
                         errors.push(err.to_string());
                         if !err.retryable {
                             break;

@@ -110,6 +110,7 @@ fn difference(before: &Snapshot, after: &Snapshot) -> Snapshot {
     Snapshot {
         time: after.time,
         families,
+        tags: after.tags.clone(),
     }
 }
 

@@ -55,7 +55,9 @@ pub(crate) fn resolve(
 /// `snapshot` with `tags` added to every series; a series label that a tag also names is
 /// renamed `exported_<name>` (see `label_clash`).
 pub(crate) fn apply(snapshot: &Snapshot, tags: &[(&'static str, &'static str)]) -> Snapshot {
-    snapshot.with_labels(tags)
+    let mut tagged = snapshot.with_labels(tags);
+    tagged.tags = tags.to_vec();
+    tagged
 }
 
 #[cfg(test)]

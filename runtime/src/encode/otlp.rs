@@ -1,0 +1,233 @@
+//! OpenTelemetry's metrics protocol (OTLP), cumulative: counters as monotonic sums, gauges,
+//! histograms with explicit buckets, summaries; one resource, one scope. The messages are
+//! those `opentelemetry-proto` generates from the official definitions.
+
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
+use opentelemetry_proto::tonic::metrics::v1::{
+    metric::Data, number_data_point, summary_data_point::ValueAtQuantile, AggregationTemporality,
+    Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
+    Sum, Summary, SummaryDataPoint,
+};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use prost::Message as _;
+
+use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use crate::metrics::Kind;
+
+/// What goes with the data points: the resource's attributes, the labels that are the
+/// resource's rather than each series' (a reporter's tags), and the interval's ends.
+pub(crate) struct Envelope<'a> {
+    pub resource: &'a [(String, String)],
+    pub resource_labels: &'a [(&'a str, &'a str)],
+    pub start_unix_nano: u64,
+    pub time_unix_nano: u64,
+}
+
+/// The encoded request for `exposition`.
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, envelope: &Envelope<'_>) -> Vec<u8> {
+    let mut writer = Writer {
+        envelope,
+        metrics: Vec::new(),
+    };
+    exposition.expose(&mut writer);
+    let request = ExportMetricsServiceRequest {
+        resource_metrics: vec![ResourceMetrics {
+            resource: Some(Resource {
+                attributes: envelope
+                    .resource
+                    .iter()
+                    .map(|(k, v)| attribute(k, v))
+                    .collect(),
+                ..Resource::default()
+            }),
+            scope_metrics: vec![ScopeMetrics {
+                scope: Some(InstrumentationScope {
+                    name: "meterbox".to_owned(),
+                    version: env!("CARGO_PKG_VERSION").to_owned(),
+                    ..InstrumentationScope::default()
+                }),
+                metrics: writer.metrics,
+                schema_url: String::new(),
+            }],
+            schema_url: String::new(),
+        }],
+    };
+    request.encode_to_vec()
+}
+
+fn attribute(key: &str, value: &str) -> KeyValue {
+    KeyValue {
+        key: key.to_owned(),
+        value: Some(AnyValue {
+            value: Some(any_value::Value::StringValue(value.to_owned())),
+        }),
+        ..KeyValue::default()
+    }
+}
+
+/// The unit in UCUM, as OTLP carries it: `s` for seconds, `By` for bytes.
+fn ucum(unit: &str) -> &str {
+    match unit {
+        "seconds" => "s",
+        "bytes" => "By",
+        "ratio" => "1",
+        other => other,
+    }
+}
+
+struct Writer<'a> {
+    envelope: &'a Envelope<'a>,
+    metrics: Vec<Metric>,
+}
+
+impl Writer<'_> {
+    fn attributes(&self, series: &SeriesView<'_>) -> Vec<KeyValue> {
+        series
+            .labels
+            .iter()
+            .filter(|label| !self.envelope.resource_labels.contains(label))
+            .map(|(k, v)| attribute(k, v))
+            .collect()
+    }
+}
+
+fn number(value: Number) -> number_data_point::Value {
+    match value {
+        Number::Count(n) => number_data_point::Value::AsInt(i64::try_from(n).unwrap_or(i64::MAX)),
+        Number::Float(v) | Number::Stored(v) => number_data_point::Value::AsDouble(v),
+    }
+}
+
+fn count(value: Number) -> u64 {
+    match value {
+        Number::Count(n) => n,
+        // A stored count is a whole number kept as a float.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Number::Float(v) | Number::Stored(v) => v.max(0.0) as u64,
+    }
+}
+
+impl Visit for Writer<'_> {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        let cumulative = AggregationTemporality::Cumulative as i32;
+        let (name, data) = match family.kind {
+            // The protocol's sums say what `_total` says in the text formats.
+            Kind::Counter => (
+                family.name.strip_suffix("_total").unwrap_or(family.name),
+                Data::Sum(Sum {
+                    data_points: Vec::new(),
+                    aggregation_temporality: cumulative,
+                    is_monotonic: true,
+                }),
+            ),
+            Kind::Gauge => (family.name, Data::Gauge(Gauge::default())),
+            Kind::Histogram => (
+                family.name,
+                Data::Histogram(Histogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: cumulative,
+                }),
+            ),
+            Kind::Summary => (family.name, Data::Summary(Summary::default())),
+        };
+        self.metrics.push(Metric {
+            name: name.to_owned(),
+            description: family.help.to_owned(),
+            unit: ucum(family.unit).to_owned(),
+            data: Some(data),
+            ..Metric::default()
+        });
+    }
+
+    fn series(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        let attributes = self.attributes(series);
+        let start_time_unix_nano = self.envelope.start_unix_nano;
+        let time_unix_nano = self.envelope.time_unix_nano;
+        let Some(Metric {
+            data: Some(data), ..
+        }) = self.metrics.last_mut()
+        else {
+            return;
+        };
+        let point = |value: Number| NumberDataPoint {
+            attributes: attributes.clone(),
+            start_time_unix_nano,
+            time_unix_nano,
+            value: Some(number(value)),
+            ..NumberDataPoint::default()
+        };
+        match (data, series.reading) {
+            (Data::Sum(sum), Reading::Counter(v)) => sum.data_points.push(point(*v)),
+            (Data::Gauge(gauge), Reading::Gauge(v)) => gauge.data_points.push(point(*v)),
+            (
+                Data::Histogram(histogram),
+                Reading::Histogram {
+                    bounds,
+                    cumulative,
+                    sum,
+                },
+            ) => {
+                let mut below = 0;
+                let bucket_counts = cumulative
+                    .iter()
+                    .map(|&c| {
+                        let c = count(c);
+                        let n = c.saturating_sub(below);
+                        below = c;
+                        n
+                    })
+                    .collect();
+                histogram.data_points.push(HistogramDataPoint {
+                    attributes: attributes.clone(),
+                    start_time_unix_nano,
+                    time_unix_nano,
+                    count: below,
+                    sum: Some(sum.as_f64()),
+                    bucket_counts,
+                    explicit_bounds: bounds.to_vec(),
+                    ..HistogramDataPoint::default()
+                });
+            }
+            (
+                Data::Summary(summary),
+                Reading::Summary {
+                    quantiles,
+                    count: n,
+                    sum,
+                },
+            ) => summary.data_points.push(SummaryDataPoint {
+                attributes: attributes.clone(),
+                start_time_unix_nano,
+                time_unix_nano,
+                count: count(*n),
+                sum: sum.as_f64(),
+                quantile_values: quantiles
+                    .iter()
+                    .map(|&(quantile, v)| ValueAtQuantile {
+                        quantile,
+                        value: v.as_f64(),
+                    })
+                    .collect(),
+                ..SummaryDataPoint::default()
+            }),
+            // A series whose reading is not of its family's type has no place here; the
+            // layout never makes one.
+            _ => {}
+        }
+    }
+
+    fn end_family(&mut self, _family: &FamilyView<'_>) {
+        let empty = match self.metrics.last().and_then(|m| m.data.as_ref()) {
+            Some(Data::Sum(s)) => s.data_points.is_empty(),
+            Some(Data::Gauge(g)) => g.data_points.is_empty(),
+            Some(Data::Histogram(h)) => h.data_points.is_empty(),
+            Some(Data::Summary(s)) => s.data_points.is_empty(),
+            _ => false,
+        };
+        // A family with no series yet has nothing to say.
+        if empty {
+            self.metrics.pop();
+        }
+    }
+}
