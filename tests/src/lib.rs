@@ -245,6 +245,33 @@ pub fn tool(program: &str) -> Option<std::path::PathBuf> {
     found
 }
 
+/// Serves `router` on a free loopback port from a two-worker runtime of its own, on a thread
+/// of its own, for as long as the test runs.
+///
+/// # Panics
+///
+/// When no port can be bound.
+#[must_use]
+pub fn serve_axum(router: axum::Router) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener
+        .set_nonblocking(true)
+        .expect("a non-blocking listener");
+    let addr = listener.local_addr().expect("its address");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
+            axum::serve(listener, router).await.expect("serving");
+        });
+    });
+    addr
+}
+
 /// A TCP port free on loopback now.
 ///
 /// # Panics

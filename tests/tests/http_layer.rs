@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::routing::get;
 use axum::Router;
 use meterbox::snapshot;
-use meterbox_tests::{http_get, http_request, openmetrics_parse, promtool_check, tool};
+use meterbox_tests::{http_get, http_request, openmetrics_parse, promtool_check, serve_axum, tool};
 
 const DURATION: &str = "http_server_request_duration_seconds";
 
@@ -30,23 +30,9 @@ fn app() -> Router {
         .layer(meterbox::http::layer())
 }
 
-/// The app on a free loopback port, served by a runtime of its own.
+/// The app on a free loopback port.
 fn start() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app()).await.unwrap();
-        });
-    });
-    addr
+    serve_axum(app())
 }
 
 fn count(method: &str, route: &str, status: &str) -> u64 {

@@ -20,7 +20,7 @@ use axum::Router;
 use http::{Request, Response};
 use meterbox::alloc::CountingAllocator;
 use meterbox::{snapshot, HistogramValue};
-use meterbox_tests::{http_get, openmetrics_parse, promtool_check};
+use meterbox_tests::{http_get, openmetrics_parse, promtool_check, serve_axum};
 use tower_layer::Layer as _;
 use tower_service::Service;
 
@@ -51,23 +51,9 @@ fn app() -> Router {
         .layer(meterbox::http::layer().with_body_sizes().with_allocations())
 }
 
-/// The app on a free loopback port, served by a runtime of its own.
+/// The app on a free loopback port.
 fn start() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, app()).await.unwrap();
-        });
-    });
-    addr
+    serve_axum(app())
 }
 
 /// `POST path` with `body`; the status and the body of the answer.

@@ -170,10 +170,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let output = match this.request {
-            Some(request) => std::task::ready!(request.around(|| inner.poll(cx))),
-            None => std::task::ready!(inner.poll(cx)),
-        };
+        let output = std::task::ready!(super::request::step(this.request, || inner.poll(cx)));
         // An error from the service is a failure of the server's.
         let status = output.as_ref().map_or(500, |r| r.status().as_u16());
         if let Some(mut request) = this.request.take() {

@@ -205,10 +205,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let inner = this.inner;
-        let output = match this.request {
-            Some(request) => std::task::ready!(request.around(|| inner.poll(cx))),
-            None => std::task::ready!(inner.poll(cx)),
-        };
+        let output = std::task::ready!(request::step(this.request, || inner.poll(cx)));
         if let Some(mut request) = this.request.take() {
             // An error from the service is a failure of the server's.
             request.outcome.status = output.as_ref().map_or(500, |r| r.status().as_u16());

@@ -59,6 +59,16 @@ impl InFlight {
     }
 }
 
+/// Runs a step of the service for `flight`, measured as [`InFlight::around`] does while the
+/// request is in flight, and plainly once it has been recorded.
+#[inline]
+pub(super) fn step<R>(flight: &mut Option<InFlight>, step: impl FnOnce() -> R) -> R {
+    match flight {
+        Some(flight) => flight.around(step),
+        None => step(),
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         self.outcome

@@ -14,6 +14,28 @@ pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
         .into()
 }
 
+/// POSTs `body` with the `Content-Type` `content_type`, meterbox's `User-Agent`, the
+/// protocol's own `fixed` headers and the user's `headers`, and judges the answer.
+pub(crate) fn post(
+    agent: &ureq::Agent,
+    url: &str,
+    fixed: &[(&str, &str)],
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Result<(), SurfaceError> {
+    let mut request = agent.post(url).header(
+        "User-Agent",
+        concat!("meterbox/", env!("CARGO_PKG_VERSION")),
+    );
+    for (name, value) in fixed {
+        request = request.header(*name, *value);
+    }
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    check(request.send(body))
+}
+
 /// Success for a 2xx answer. A failed connection, a 5xx or a 429 is worth retrying; other
 /// answers are not. The error carries the start of the answer's body.
 pub(crate) fn check(

@@ -67,13 +67,12 @@ impl Surfacer for HttpJsonSurfacer {
 
     fn surface(&self, snapshot: &Snapshot) -> Result<(), SurfaceError> {
         let body = document(snapshot);
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", "application/json");
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        http::check(request.send(body.as_bytes()))
+        http::post(
+            &self.agent,
+            &self.url,
+            &[("Content-Type", "application/json")],
+            &self.headers,
+            body.as_bytes(),
+        )
     }
 }

@@ -232,18 +232,13 @@ impl Surfacer for OtlpSurfacer {
                 time_unix_nano: unix_nanos(snapshot.time),
             },
         );
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", "application/x-protobuf")
-            .header(
-                "User-Agent",
-                concat!("meterbox/", env!("CARGO_PKG_VERSION")),
-            );
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        http::check(request.send(&body[..]))
+        http::post(
+            &self.agent,
+            &self.url,
+            &[("Content-Type", "application/x-protobuf")],
+            &self.headers,
+            &body,
+        )
     }
 }
 

@@ -76,19 +76,16 @@ impl Surfacer for RemoteWriteSurfacer {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let body = remote_write::encode(snapshot, millis);
-        let mut request = self
-            .agent
-            .post(&self.url)
-            .header("Content-Type", "application/x-protobuf")
-            .header("Content-Encoding", "snappy")
-            .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-            .header(
-                "User-Agent",
-                concat!("meterbox/", env!("CARGO_PKG_VERSION")),
-            );
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        http::check(request.send(&body[..]))
+        http::post(
+            &self.agent,
+            &self.url,
+            &[
+                ("Content-Type", "application/x-protobuf"),
+                ("Content-Encoding", "snappy"),
+                ("X-Prometheus-Remote-Write-Version", "0.1.0"),
+            ],
+            &self.headers,
+            &body,
+        )
     }
 }
