@@ -12,7 +12,10 @@ fn registry_never_empty() {
         names,
         [
             "http_server_active_requests",
+            "http_server_request_allocated_bytes",
+            "http_server_request_body_size_bytes",
             "http_server_request_duration_seconds",
+            "http_server_response_body_size_bytes",
             "meterbox_build_info",
             "meterbox_definition_conflicts",
             "meterbox_dropped_label_sets_total",
