@@ -51,6 +51,8 @@ mod capture;
 mod clock;
 mod dump;
 mod encode;
+#[cfg(feature = "metrics-facade")]
+pub mod facade;
 #[cfg(feature = "tower")]
 pub mod http;
 mod instrument;

@@ -124,6 +124,40 @@ pub(crate) fn lay_out_again() {
     GENERATION.fetch_add(1, Ordering::Release);
 }
 
+/// What a family is registered as.
+pub(crate) struct Definition<'a> {
+    pub name: &'a str,
+    pub help: &'a str,
+    /// Empty, or the unit the name ends with.
+    pub unit: &'a str,
+    pub label_keys: &'a [&'a str],
+    /// Whether the name may also be registered with other label keys, as a family of the
+    /// same name, help and type.
+    pub beside_other_keys: bool,
+}
+
+/// Gives every family registered as `name` (as sanitized) a new help and unit: a
+/// description that came after the family was first used.
+pub(crate) fn redescribe(name: &str, help: &str, unit: &str) {
+    let mut entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut changed = false;
+    for entry in entries.iter_mut().filter(|e| e.descriptor.name == name) {
+        let old = entry.descriptor;
+        if old.help == help && old.unit == unit {
+            continue;
+        }
+        entry.descriptor = Box::leak(Box::new(Descriptor {
+            help: intern(help),
+            unit: intern(unit),
+            ..*old
+        }));
+        changed = true;
+    }
+    if changed {
+        GENERATION.fetch_add(1, Ordering::Release);
+    }
+}
+
 /// The descriptors registered so far.
 pub(crate) fn descriptors() -> Vec<&'static Descriptor> {
     let entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
@@ -164,7 +198,32 @@ impl<M: ChildMetric> RuntimeFamily<M> {
         label_keys: &[&str],
         prototype: M,
     ) -> Result<&'static Self, RegisterError> {
-        let site = Location::caller();
+        Self::register_at(
+            Location::caller(),
+            &Definition {
+                name,
+                help,
+                unit: "",
+                label_keys,
+                beside_other_keys: false,
+            },
+            prototype,
+        )
+    }
+
+    /// Registers `definition` as made at `site`.
+    pub(crate) fn register_at(
+        site: &'static Location<'static>,
+        definition: &Definition<'_>,
+        prototype: M,
+    ) -> Result<&'static Self, RegisterError> {
+        let Definition {
+            name,
+            help,
+            unit,
+            label_keys,
+            beside_other_keys,
+        } = *definition;
         let mode = sanitize_mode();
         let name = mode.name(name)?;
         let mut keys: Vec<String> = Vec::with_capacity(label_keys.len());
@@ -194,13 +253,27 @@ impl<M: ChildMetric> RuntimeFamily<M> {
             return Err(taken(d));
         }
         let mut entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(entry) = entries.iter().find(|e| same_exposed(e.descriptor)) {
-            let same = entry.descriptor.name == name
-                && entry.descriptor.help == help
-                && entry
-                    .family
-                    .downcast_ref::<Self>()
-                    .is_some_and(|f| f.label_names == keys.as_slice());
+        let same_keys = |e: &Entry| {
+            e.family
+                .downcast_ref::<Self>()
+                .is_some_and(|f| f.label_names == keys.as_slice())
+        };
+        // Beside another key set, one name is one family with series of both kinds of
+        // label, as two statics of one name with different labels are.
+        let beside = |e: &Entry| {
+            beside_other_keys
+                && e.descriptor.name == name
+                && e.descriptor.help == help
+                && e.descriptor.kind() == prototype.kind()
+                && !same_keys(e)
+        };
+        if let Some(entry) = entries
+            .iter()
+            .filter(|e| same_exposed(e.descriptor))
+            .find(|e| !beside(e))
+        {
+            let same =
+                entry.descriptor.name == name && entry.descriptor.help == help && same_keys(entry);
             return match entry.family.downcast_ref::<Self>() {
                 Some(family) if same => Ok(family),
                 _ => Err(taken(entry.descriptor)),
@@ -216,7 +289,7 @@ impl<M: ChildMetric> RuntimeFamily<M> {
         let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
             name: intern(&name),
             help: intern(help),
-            unit: "",
+            unit: intern(unit),
             labels: &[],
             file: site.file(),
             line: site.line(),

@@ -31,6 +31,7 @@ const LAYERS: &[&str] = &[
     "encode",
     "serve",
     "http",
+    "facade",
     "surface",
     "dump",
     "redis",
