@@ -76,6 +76,8 @@ mod surface;
 mod syntax;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "tracing")]
+pub mod tracing;
 
 pub use capture::Capture;
 pub use clock::{monotonic, Clock};

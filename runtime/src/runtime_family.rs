@@ -138,6 +138,7 @@ pub(crate) struct Definition<'a> {
 
 /// Gives every family registered as `name` (as sanitized) a new help and unit: a
 /// description that came after the family was first used.
+#[cfg_attr(not(feature = "metrics-facade"), allow(dead_code))]
 pub(crate) fn redescribe(name: &str, help: &str, unit: &str) {
     let mut entries = ENTRIES.lock().unwrap_or_else(PoisonError::into_inner);
     let mut changed = false;

@@ -25,6 +25,7 @@ const LAYERS: &[&str] = &[
     "alloc",
     "process",
     "tokio",
+    "tracing",
     "model",
     "snapshot",
     "capture",

@@ -16,6 +16,8 @@ fn registry_never_empty() {
             "http_server_request_body_size_bytes",
             "http_server_request_duration_seconds",
             "http_server_response_body_size_bytes",
+            "log_events_total",
+            "log_events_total",
             "meterbox_build_info",
             "meterbox_definition_conflicts",
             "meterbox_dropped_label_sets_total",
@@ -44,6 +46,7 @@ fn registry_never_empty() {
     assert!(!text.contains("process_heap"));
     assert!(!text.contains("tokio_"));
     assert!(!text.contains("http_server"));
+    assert!(!text.contains("log_events"));
     assert_eq!(
         text.contains("# TYPE process_cpu_seconds_total counter\n"),
         cfg!(target_os = "linux")

@@ -1,7 +1,7 @@
 //! A library that knows only the `metrics` facade (`tests/fixtures/facade_user`), linked
 //! into a meterbox program: its counters, gauges and histograms on the real `/metrics`
 //! endpoint with exact values and its descriptions, beside a link-time metric, accepted by
-//! promtool and the OpenMetrics parser.
+//! promtool and the `OpenMetrics` parser.
 
 use meterbox::{metric, Counter, Server};
 use meterbox_tests::{http_get, openmetrics_parse, promtool_check};
