@@ -20,7 +20,7 @@
 //! - Names and label keys go through the [`Sanitize`](crate::Sanitize) setting, as every
 //!   run-time family's do; a counter's family ends in `_total`.
 //! - A name used with different label keys is one family whose series carry either set.
-//! - Histograms have [`DEFAULT_DURATION_BUCKETS`](crate::DEFAULT_DURATION_BUCKETS), or the
+//! - Histograms have [`DEFAULT_DURATION_BUCKETS`], or the
 //!   bounds given for the longest prefix of the name that [`FacadeBuilder::buckets`] set.
 //! - A description sets the family's help, and its unit where the name ends with that unit
 //!   (`request_seconds` with `Unit::Seconds`); one that comes after the first use still
