@@ -101,11 +101,12 @@ pub use meterbox_macros::metric;
 pub use meterbox_macros::timed;
 pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
-    CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Family, Gauge, Histogram,
-    HistogramTimer, Kind, MeasuredCounter, Meter, MeterRates, MetricRef, ShardedCounter, Summary,
-    TypedFamily, DEFAULT_BYTE_BUCKETS, DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT,
-    DEFAULT_QUANTILES, METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE,
-    SUMMARY_MIN_VALUE, SUMMARY_RELATIVE_ERROR,
+    CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Exemplar, ExemplarError, Family,
+    Gauge, Histogram, HistogramTimer, Kind, MeasuredCounter, Meter, MeterRates, MetricRef,
+    ShardedCounter, Summary, TypedFamily, DEFAULT_BYTE_BUCKETS, DEFAULT_DURATION_BUCKETS,
+    DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, EXEMPLAR_MAX_CHARS, METER_TICK_SECONDS,
+    METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
+    SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};
 pub use registry::{registry, Descriptor};

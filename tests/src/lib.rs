@@ -410,6 +410,17 @@ impl Prometheus {
     /// When it cannot be started.
     #[must_use]
     pub fn start(binary: &std::path::Path, target_port: u16) -> Self {
+        Self::scraping(binary, target_port, &[])
+    }
+
+    /// Starts one scraping `127.0.0.1:<target_port>` every second, with `flags` more (such
+    /// as `--enable-feature=exemplar-storage`).
+    ///
+    /// # Panics
+    ///
+    /// When it cannot be started.
+    #[must_use]
+    pub fn scraping(binary: &std::path::Path, target_port: u16, flags: &[&str]) -> Self {
         Self::start_with(
             binary,
             &format!("scrape-{target_port}"),
@@ -418,8 +429,27 @@ impl Prometheus {
                  - job_name: meterbox\n    static_configs:\n      \
                  - targets: ['127.0.0.1:{target_port}']\n"
             ),
-            &[],
+            flags,
         )
+    }
+
+    /// The answer of `/api/v1/query_exemplars` for `query` over the last hour: its `data`.
+    #[must_use]
+    pub fn query_exemplars(&self, query: &str) -> serde_json::Value {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let path = format!(
+            "/api/v1/query_exemplars?query={}&start={}&end={}",
+            url_encode(query),
+            now - 3600,
+            now + 60
+        );
+        http_get(addr, &path, &[])
+            .ok()
+            .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            .map_or(serde_json::Value::Null, |json| json["data"].clone())
     }
 
     /// Starts one that scrapes nothing and receives remote write at [`Prometheus::write_url`].
@@ -493,16 +523,7 @@ impl Prometheus {
 /// its answer, if it has one.
 #[must_use]
 pub fn instant_query(port: u16, query: &str) -> Option<f64> {
-    let encoded: String = query
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"_-.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = url_encode(query);
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let response = http_get(addr, &format!("/api/v1/query?query={encoded}"), &[]).ok()?;
     let json: serde_json::Value = serde_json::from_slice(&response.body).ok()?;
@@ -511,6 +532,19 @@ pub fn instant_query(port: u16, query: &str) -> Option<f64> {
         return None;
     }
     result[0]["value"][1].as_str()?.parse().ok()
+}
+
+/// `text` percent-encoded for a URL's query.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"_-.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// Waits until `GET path` on `port` answers 200.

@@ -5,18 +5,23 @@
 use std::borrow::Cow;
 
 use super::view::{FamilyView, Number, Reading, SeriesView};
+use crate::metrics::Kept;
 use crate::metrics::Kind;
 use crate::model::label_text;
-use crate::syntax::{push_f64, push_u64, sample_prefixes, Shape};
+use crate::syntax::{escape_label_value, push_f64, push_u64, sample_prefixes, Shape};
 
 /// Writes the sample lines of one series. Inlined into each format's loop: a counter or
 /// gauge is most series, and its line is a copy and a number.
+///
+/// `exemplars`, in OpenMetrics only, are the series' kept exemplars: one a bucket of a
+/// histogram, one for a counter.
 #[inline(always)]
 pub(crate) fn write_series(
     out: &mut String,
     family: &FamilyView<'_>,
     series: &SeriesView<'_>,
     openmetrics: bool,
+    exemplars: Option<&[Option<Kept>]>,
 ) {
     let built;
     let lines: &[String] = if let Some(kept) = series.lines {
@@ -29,11 +34,41 @@ pub(crate) fn write_series(
         Reading::Counter(v) => {
             if !openmetrics || v.is_count_like() {
                 line(out, &lines[0], v);
+                with_exemplar(out, exemplars, 0);
             }
         }
         Reading::Gauge(v) => line(out, &lines[0], v),
-        distribution => write_distribution(out, lines, distribution, openmetrics),
+        distribution => write_distribution(out, lines, distribution, openmetrics, exemplars),
     }
+}
+
+/// Puts the exemplar kept in `slot`, if any, at the end of the line just written:
+/// ` # {labels} value timestamp`.
+#[inline]
+fn with_exemplar(out: &mut String, exemplars: Option<&[Option<Kept>]>, slot: usize) {
+    if let Some(Some(kept)) = exemplars.and_then(|e| e.get(slot)) {
+        write_exemplar(out, kept);
+    }
+}
+
+#[cold]
+fn write_exemplar(out: &mut String, kept: &Kept) {
+    out.pop();
+    out.push_str(" # {");
+    for (i, (name, value)) in kept.labels.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(name);
+        out.push_str("=\"");
+        escape_label_value(out, value);
+        out.push('"');
+    }
+    out.push_str("} ");
+    push_f64(out, kept.value);
+    out.push(' ');
+    push_f64(out, kept.timestamp);
+    out.push('\n');
 }
 
 /// The lines of a histogram or summary series.
@@ -43,6 +78,7 @@ fn write_distribution(
     lines: &[String],
     reading: &Reading<'_>,
     openmetrics: bool,
+    exemplars: Option<&[Option<Kept>]>,
 ) {
     let n = lines.len();
     match reading {
@@ -52,8 +88,9 @@ fn write_distribution(
             cumulative,
             sum,
         } => {
-            for (prefix, count) in lines.iter().zip(cumulative) {
+            for (slot, (prefix, count)) in lines.iter().zip(cumulative).enumerate() {
                 line(out, prefix, count);
+                with_exemplar(out, exemplars, slot);
             }
             let lowest = bounds.first().copied().unwrap_or(0.0);
             if !openmetrics || shows_sum(Some(lowest), *sum) {

@@ -2,7 +2,7 @@
 //! value. The registry's layout, a [`Snapshot`] and a Redis namespace each show themselves
 //! this way, so each format has one writer whatever the data comes from.
 
-use crate::metrics::{Kind, Total};
+use crate::metrics::{Kind, MetricRef, Total};
 use crate::model::{values, FamilyLayout, Layout, SeriesLayout};
 use crate::snapshot::{Snapshot, Value};
 
@@ -153,6 +153,8 @@ pub(crate) struct SeriesView<'a> {
     /// Where the text formats' line prefixes of this series are kept, when its source
     /// keeps them.
     pub lines: Option<&'a [String]>,
+    /// The metric read, where exemplars may be kept for it: the registry's own series.
+    pub cell: Option<MetricRef>,
 }
 
 /// What an encoder does with what it is shown: each family in order, then each of its
@@ -196,6 +198,7 @@ fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: 
             labels: Labels::Static(&series.labels),
             reading: &reading,
             lines: Some(&series.lines),
+            cell: series.cells.first().copied(),
         };
         visit.series(view, &series);
     }
@@ -259,6 +262,7 @@ impl Exposition for Snapshot {
                     labels: Labels::Static(&series.labels),
                     reading: &reading,
                     lines: None,
+                    cell: None,
                 };
                 visit.series(&view, &series);
             }

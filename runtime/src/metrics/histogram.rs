@@ -253,7 +253,7 @@ impl Histogram {
     }
 
     /// The position of one of this histogram's buckets.
-    fn index_of(&self, bucket: &AtomicU64) -> usize {
+    pub(super) fn index_of(&self, bucket: &AtomicU64) -> usize {
         let start = self.buckets.as_ptr() as usize;
         (core::ptr::from_ref(bucket) as usize - start) / core::mem::size_of::<AtomicU64>()
     }
@@ -263,7 +263,7 @@ impl Histogram {
     /// compare and branch per bound (it ends at the first `+Inf` slot at the latest); kept
     /// out of line so that the unrolled code exists once, not at every call site.
     #[inline(never)]
-    fn bucket(&self, value: f64) -> &AtomicU64 {
+    pub(super) fn bucket(&self, value: f64) -> &AtomicU64 {
         if value.is_nan() {
             return &self.buckets[self.len];
         }

@@ -259,6 +259,7 @@ impl Exposition for Namespace {
                     labels: Labels::Owned(&series.labels),
                     reading: &reading,
                     lines: None,
+                    cell: None,
                 };
                 visit.series(&view, &series);
             }
