@@ -1,5 +1,8 @@
 //! What an exemplar adds to an observation: the same histogram observed plainly and with an
-//! exemplar, side by side.
+//! exemplar, side by side; and a `#[timed]` call outside any span and inside a sampled
+//! OpenTelemetry span, which with meterbox's `opentelemetry` feature keeps it as the
+//! exemplar (`cargo bench -p meterbox-anchors --bench exemplars --features
+//! meterbox/opentelemetry`; without the feature both rows are the same call).
 
 use std::hint::black_box;
 
@@ -28,5 +31,29 @@ fn observe(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, observe);
+#[meterbox::timed]
+#[inline(never)]
+fn timed_call(n: u64) -> u64 {
+    black_box(n)
+}
+
+fn timed_in_span(c: &mut Criterion) {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+    };
+    let mut group = c.benchmark_group("timed_call");
+    group.bench_function("outside a span", |b| b.iter(|| timed_call(black_box(1))));
+    let context = opentelemetry::Context::current().with_remote_span_context(SpanContext::new(
+        TraceId::from(0x0af7_6519_16cd_43dd_8448_eb21_1c80_319c_u128),
+        SpanId::from(0xb7ad_6b71_6920_3331_u64),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    ));
+    let _in_span = context.attach();
+    group.bench_function("in a sampled span", |b| b.iter(|| timed_call(black_box(1))));
+    group.finish();
+}
+
+criterion_group!(benches, observe, timed_in_span);
 criterion_main!(benches);

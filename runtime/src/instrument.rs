@@ -51,6 +51,12 @@ pub trait CallCounter: Send + Sync + Sized + 'static {
     fn get(&self) -> u64;
     /// What the encoders read.
     fn cell(&'static self) -> MetricRef;
+    /// Counts one call, with the current OpenTelemetry span as its exemplar where the
+    /// counter keeps exemplars.
+    #[inline(always)]
+    fn inc_traced(&self) {
+        self.inc();
+    }
 }
 
 impl CallCounter for Counter {
@@ -65,6 +71,14 @@ impl CallCounter for Counter {
     }
     fn cell(&'static self) -> MetricRef {
         MetricRef::Counter(self)
+    }
+    #[cfg(feature = "opentelemetry")]
+    #[inline(always)]
+    fn inc_traced(&self) {
+        Counter::inc(self);
+        if let Some(exemplar) = crate::metrics::context_exemplar() {
+            self.keep_exemplar(1, &exemplar);
+        }
     }
 }
 
@@ -158,7 +172,7 @@ impl<C: CallCounter> CallGuard<C> {
     pub fn finish(self, outcome: Outcome) {
         let calls = self.calls;
         core::mem::forget(self);
-        calls.counters[outcome as usize].inc();
+        calls.counters[outcome as usize].inc_traced();
     }
 }
 
@@ -170,7 +184,7 @@ impl<C: CallCounter> Drop for CallGuard<C> {
         } else {
             self.on_drop
         };
-        self.calls.counters[outcome as usize].inc();
+        self.calls.counters[outcome as usize].inc_traced();
     }
 }
 

@@ -186,12 +186,69 @@ impl Counter {
     /// Adds `n`, as [`Counter::inc_by`] does, and keeps `exemplar` as the counter's latest.
     pub fn inc_by_with_exemplar(&self, n: u64, exemplar: &Exemplar) {
         self.inc_by(n);
+        self.keep_exemplar(n, exemplar);
+    }
+
+    /// Keeps `exemplar` for an increment of `n` already counted.
+    pub(crate) fn keep_exemplar(&self, n: u64, exemplar: &Exemplar) {
         if crate::ENABLED {
             // An increment is far below 2^53, where an f64 is exact.
             #[allow(clippy::cast_precision_loss)]
             keep(core::ptr::from_ref(self) as usize, 1, 0, exemplar, n as f64);
         }
     }
+}
+
+#[cfg(feature = "opentelemetry")]
+impl Histogram {
+    /// Keeps `exemplar` for a duration of `nanos` already observed.
+    pub(crate) fn keep_exemplar_ns(&self, nanos: u64, exemplar: &Exemplar) {
+        if crate::ENABLED {
+            let slot = self.index_of(self.bucket_ns(nanos));
+            // Durations are far below 2^53 nanoseconds, where an f64 is exact.
+            #[allow(clippy::cast_precision_loss)]
+            let seconds = nanos as f64 / 1e9;
+            keep(
+                core::ptr::from_ref(self) as usize,
+                self.bounds().len() + 1,
+                slot,
+                exemplar,
+                seconds,
+            );
+        }
+    }
+}
+
+/// The exemplar of the current OpenTelemetry span (`opentelemetry::Context::current()`),
+/// when there is one that is valid and sampled: what `#[timed]` and `#[counted]` attach by
+/// themselves. Made once per span on each thread, so a span's later calls only clone it.
+#[cfg(feature = "opentelemetry")]
+pub(crate) fn from_context() -> Option<Exemplar> {
+    use core::cell::RefCell;
+    use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
+
+    thread_local! {
+        static LAST: RefCell<Option<(TraceId, SpanId, Exemplar)>> = const { RefCell::new(None) };
+    }
+    let (trace, span) = opentelemetry::Context::map_current(|cx| {
+        let span = cx.span();
+        let context = span.span_context();
+        (context.is_valid() && context.is_sampled())
+            .then(|| (context.trace_id(), context.span_id()))
+    })?;
+    LAST.try_with(|last| {
+        let mut last = last.try_borrow_mut().ok()?;
+        if let Some((t, s, exemplar)) = last.as_ref() {
+            if *t == trace && *s == span {
+                return Some(exemplar.clone());
+            }
+        }
+        let exemplar = Exemplar::trace(&trace.to_string(), &span.to_string()).ok()?;
+        *last = Some((trace, span, exemplar.clone()));
+        Some(exemplar)
+    })
+    .ok()
+    .flatten()
 }
 
 #[cfg(test)]

@@ -276,7 +276,7 @@ impl Histogram {
 
     /// The bucket of a duration in nanoseconds, as `bucket` does it for seconds.
     #[inline(never)]
-    fn bucket_ns(&self, nanos: u64) -> &AtomicU64 {
+    pub(super) fn bucket_ns(&self, nanos: u64) -> &AtomicU64 {
         let mut i = 0;
         while i < CAP && nanos >= self.above_ns[i] {
             i += 1;
@@ -346,7 +346,12 @@ impl HistogramTimer<'_> {
 impl Drop for HistogramTimer<'_> {
     #[inline]
     fn drop(&mut self) {
-        self.histogram.observe_ns(nanos_since(self.start));
+        let nanos = nanos_since(self.start);
+        self.histogram.observe_ns(nanos);
+        #[cfg(feature = "opentelemetry")]
+        if let Some(exemplar) = super::exemplar::from_context() {
+            self.histogram.keep_exemplar_ns(nanos, &exemplar);
+        }
     }
 }
 
