@@ -76,9 +76,7 @@ impl CallCounter for Counter {
     #[inline(always)]
     fn inc_traced(&self) {
         Counter::inc(self);
-        if let Some(exemplar) = crate::metrics::context_exemplar() {
-            self.keep_exemplar(1, &exemplar);
-        }
+        self.keep_span_exemplar();
     }
 }
 

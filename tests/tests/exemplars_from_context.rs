@@ -1,6 +1,7 @@
 //! With the `opentelemetry` feature, `#[timed]` and `#[counted]` keep the current
 //! OpenTelemetry span as the exemplar of what they record, and only a valid, sampled one:
-//! the `OpenMetrics` lines show it on the duration's bucket and the outcome's counter.
+//! the `OpenMetrics` lines show it on the duration's bucket and the outcome's counter. Once
+//! a bucket has one, later spans on the same thread wait for the next scrape.
 
 use meterbox::{counted, render, timed, Format};
 use opentelemetry::trace::{
@@ -41,6 +42,7 @@ fn line<'a>(text: &'a str, start: &str) -> &'a str {
 fn the_current_span_is_the_exemplar() {
     const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
     const SPAN: &str = "b7ad6b7169203331";
+    const NEXT: &str = "1234567890abcdef1234567890abcdef";
     {
         let _in_span = span(TRACE, SPAN, TraceFlags::SAMPLED).attach();
         traced_work(false).unwrap();
@@ -85,4 +87,25 @@ fn the_current_span_is_the_exemplar() {
         "function_duration_seconds_bucket{function=\"untraced_work\",module=\"exemplars_from_context\",le=\"10.0\"} 2",
     );
     assert!(!untraced.contains('#'), "{untraced}");
+
+    // After that scrape, the next span is kept; one more before the next scrape is not.
+    {
+        let _next = span(NEXT, "1111111111111111", TraceFlags::SAMPLED).attach();
+        traced_work(false).unwrap();
+    }
+    {
+        let _skipped = span(
+            "fedcba0987654321fedcba0987654321",
+            "3333333333333333",
+            TraceFlags::SAMPLED,
+        )
+        .attach();
+        traced_work(false).unwrap();
+    }
+    let text = render(Format::OpenMetrics);
+    let bucket = line(
+        &text,
+        "function_duration_seconds_bucket{function=\"traced_work\",module=\"exemplars_from_context\",le=\"10.0\"} 4",
+    );
+    assert!(bucket.contains(NEXT), "{bucket}");
 }

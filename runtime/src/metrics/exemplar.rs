@@ -148,6 +148,8 @@ fn keep(address: usize, slots: usize, slot: usize, exemplar: &Exemplar, value: f
 
 /// A copy of every exemplar kept, for one render; `None` when there are none.
 pub(crate) fn kept() -> Option<Table> {
+    #[cfg(feature = "opentelemetry")]
+    SCRAPES.fetch_add(1, Ordering::Relaxed);
     if !ANY.load(Ordering::Acquire) {
         return None;
     }
@@ -186,11 +188,6 @@ impl Counter {
     /// Adds `n`, as [`Counter::inc_by`] does, and keeps `exemplar` as the counter's latest.
     pub fn inc_by_with_exemplar(&self, n: u64, exemplar: &Exemplar) {
         self.inc_by(n);
-        self.keep_exemplar(n, exemplar);
-    }
-
-    /// Keeps `exemplar` for an increment of `n` already counted.
-    pub(crate) fn keep_exemplar(&self, n: u64, exemplar: &Exemplar) {
         if crate::ENABLED {
             // An increment is far below 2^53, where an f64 is exact.
             #[allow(clippy::cast_precision_loss)]
@@ -199,56 +196,111 @@ impl Counter {
     }
 }
 
+/// Scrapes so far (renders that read the exemplars): an exemplar taken from the current span
+/// is kept once per bucket, thread and scrape, so that the calls of a traced request after
+/// the first cost a look at a thread-local cache rather than a lock.
 #[cfg(feature = "opentelemetry")]
-impl Histogram {
-    /// Keeps `exemplar` for a duration of `nanos` already observed.
-    pub(crate) fn keep_exemplar_ns(&self, nanos: u64, exemplar: &Exemplar) {
-        if crate::ENABLED {
-            let slot = self.index_of(self.bucket_ns(nanos));
+static SCRAPES: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+#[cfg(feature = "opentelemetry")]
+mod from_span {
+    use core::cell::RefCell;
+
+    use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
+
+    use super::{keep, Exemplar, SCRAPES};
+    use crate::metrics::{Counter, Histogram};
+
+    /// Entries of the cache of what this thread kept in this scrape.
+    const WAYS: usize = 64;
+
+    thread_local! {
+        /// `(metric address, slot, scrape)` of exemplars this thread kept lately.
+        static KEPT: RefCell<[(usize, usize, u64); WAYS]> =
+            const { RefCell::new([(0, 0, u64::MAX); WAYS]) };
+        /// The exemplar of the span this thread saw last, made once.
+        static LAST: RefCell<Option<(TraceId, SpanId, Exemplar)>> = const { RefCell::new(None) };
+    }
+
+    /// The current span's ids, when it is valid and sampled.
+    #[inline]
+    fn current() -> Option<(TraceId, SpanId)> {
+        opentelemetry::Context::map_current(|cx| {
+            let span = cx.span();
+            let context = span.span_context();
+            (context.is_valid() && context.is_sampled())
+                .then(|| (context.trace_id(), context.span_id()))
+        })
+    }
+
+    fn exemplar_for(trace: TraceId, span: SpanId) -> Option<Exemplar> {
+        LAST.try_with(|last| {
+            let mut last = last.try_borrow_mut().ok()?;
+            if let Some((t, s, exemplar)) = last.as_ref() {
+                if *t == trace && *s == span {
+                    return Some(exemplar.clone());
+                }
+            }
+            let exemplar = Exemplar::trace(&trace.to_string(), &span.to_string()).ok()?;
+            *last = Some((trace, span, exemplar.clone()));
+            Some(exemplar)
+        })
+        .ok()
+        .flatten()
+    }
+
+    /// Keeps the current span as the exemplar of `slot` of the metric at `address`, unless
+    /// there is none or this thread kept one there since the last scrape.
+    fn keep_current(address: usize, slots: usize, slot: usize, value: f64) {
+        if !crate::ENABLED {
+            return;
+        }
+        let Some((trace, span)) = current() else {
+            return;
+        };
+        let scrape = SCRAPES.load(core::sync::atomic::Ordering::Relaxed);
+        let way = ((address >> 4) ^ slot.wrapping_mul(31)) % WAYS;
+        let entry = (address, slot, scrape);
+        let seen = KEPT
+            .try_with(|kept| kept.try_borrow().is_ok_and(|k| k[way] == entry))
+            .unwrap_or(false);
+        if seen {
+            return;
+        }
+        let Some(exemplar) = exemplar_for(trace, span) else {
+            return;
+        };
+        keep(address, slots, slot, &exemplar, value);
+        let _ = KEPT.try_with(|kept| {
+            if let Ok(mut kept) = kept.try_borrow_mut() {
+                kept[way] = entry;
+            }
+        });
+    }
+
+    impl Histogram {
+        /// Keeps the current span as the exemplar of a duration of `nanos` just observed.
+        #[inline]
+        pub(crate) fn keep_span_exemplar_ns(&self, nanos: u64) {
             // Durations are far below 2^53 nanoseconds, where an f64 is exact.
             #[allow(clippy::cast_precision_loss)]
             let seconds = nanos as f64 / 1e9;
-            keep(
+            keep_current(
                 core::ptr::from_ref(self) as usize,
                 self.bounds().len() + 1,
-                slot,
-                exemplar,
+                self.index_of(self.bucket_ns(nanos)),
                 seconds,
             );
         }
     }
-}
 
-/// The exemplar of the current OpenTelemetry span (`opentelemetry::Context::current()`),
-/// when there is one that is valid and sampled: what `#[timed]` and `#[counted]` attach by
-/// themselves. Made once per span on each thread, so a span's later calls only clone it.
-#[cfg(feature = "opentelemetry")]
-pub(crate) fn from_context() -> Option<Exemplar> {
-    use core::cell::RefCell;
-    use opentelemetry::trace::{SpanId, TraceContextExt as _, TraceId};
-
-    thread_local! {
-        static LAST: RefCell<Option<(TraceId, SpanId, Exemplar)>> = const { RefCell::new(None) };
-    }
-    let (trace, span) = opentelemetry::Context::map_current(|cx| {
-        let span = cx.span();
-        let context = span.span_context();
-        (context.is_valid() && context.is_sampled())
-            .then(|| (context.trace_id(), context.span_id()))
-    })?;
-    LAST.try_with(|last| {
-        let mut last = last.try_borrow_mut().ok()?;
-        if let Some((t, s, exemplar)) = last.as_ref() {
-            if *t == trace && *s == span {
-                return Some(exemplar.clone());
-            }
+    impl Counter {
+        /// Keeps the current span as the exemplar of an increment of one just counted.
+        #[inline]
+        pub(crate) fn keep_span_exemplar(&self) {
+            keep_current(core::ptr::from_ref(self) as usize, 1, 0, 1.0);
         }
-        let exemplar = Exemplar::trace(&trace.to_string(), &span.to_string()).ok()?;
-        *last = Some((trace, span, exemplar.clone()));
-        Some(exemplar)
-    })
-    .ok()
-    .flatten()
+    }
 }
 
 #[cfg(test)]

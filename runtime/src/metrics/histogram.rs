@@ -349,9 +349,7 @@ impl Drop for HistogramTimer<'_> {
         let nanos = nanos_since(self.start);
         self.histogram.observe_ns(nanos);
         #[cfg(feature = "opentelemetry")]
-        if let Some(exemplar) = super::exemplar::from_context() {
-            self.histogram.keep_exemplar_ns(nanos, &exemplar);
-        }
+        self.histogram.keep_span_exemplar_ns(nanos);
     }
 }
 

@@ -24,8 +24,6 @@ pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
 pub use conditional::Conditional;
 pub use counter::Counter;
-#[cfg(feature = "opentelemetry")]
-pub(crate) use exemplar::from_context as context_exemplar;
 pub(crate) use exemplar::{address as exemplar_address, kept as kept_exemplars, Kept, Table};
 pub use exemplar::{Exemplar, ExemplarError, EXEMPLAR_MAX_CHARS};
 pub use family::Family;
