@@ -249,15 +249,28 @@ mod from_span {
         .flatten()
     }
 
-    /// Keeps the current span as the exemplar of `slot` of the metric at `address`, unless
-    /// there is none or this thread kept one there since the last scrape.
-    fn keep_current(address: usize, slots: usize, slot: usize, value: f64) {
+    /// Keeps the current span as the exemplar of the metric at `address`, unless there is
+    /// none or this thread kept one there since the last scrape. `slot_and_value` is only
+    /// worked out once there is a span: a call outside any span pays for the look alone.
+    #[inline]
+    fn keep_current(address: usize, slots: usize, slot_and_value: impl FnOnce() -> (usize, f64)) {
         if !crate::ENABLED {
             return;
         }
         let Some((trace, span)) = current() else {
             return;
         };
+        keep_span(address, slots, slot_and_value(), trace, span);
+    }
+
+    #[cold]
+    fn keep_span(
+        address: usize,
+        slots: usize,
+        (slot, value): (usize, f64),
+        trace: TraceId,
+        span: SpanId,
+    ) {
         let scrape = SCRAPES.load(core::sync::atomic::Ordering::Relaxed);
         let way = ((address >> 4) ^ slot.wrapping_mul(31)) % WAYS;
         let entry = (address, slot, scrape);
@@ -282,14 +295,15 @@ mod from_span {
         /// Keeps the current span as the exemplar of a duration of `nanos` just observed.
         #[inline]
         pub(crate) fn keep_span_exemplar_ns(&self, nanos: u64) {
-            // Durations are far below 2^53 nanoseconds, where an f64 is exact.
-            #[allow(clippy::cast_precision_loss)]
-            let seconds = nanos as f64 / 1e9;
             keep_current(
                 core::ptr::from_ref(self) as usize,
                 self.bounds().len() + 1,
-                self.index_of(self.bucket_ns(nanos)),
-                seconds,
+                || {
+                    // Durations are far below 2^53 nanoseconds, where an f64 is exact.
+                    #[allow(clippy::cast_precision_loss)]
+                    let seconds = nanos as f64 / 1e9;
+                    (self.index_of(self.bucket_ns(nanos)), seconds)
+                },
             );
         }
     }
@@ -298,7 +312,7 @@ mod from_span {
         /// Keeps the current span as the exemplar of an increment of one just counted.
         #[inline]
         pub(crate) fn keep_span_exemplar(&self) {
-            keep_current(core::ptr::from_ref(self) as usize, 1, 0, 1.0);
+            keep_current(core::ptr::from_ref(self) as usize, 1, || (0, 1.0));
         }
     }
 }
