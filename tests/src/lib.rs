@@ -133,6 +133,31 @@ except Exception as e:
     Some(if ok { Ok(out) } else { Err(out) })
 }
 
+/// `/metrics` at `addr` in both text formats, `(prometheus, openmetrics)`, each answered
+/// with 200 and accepted by its checker: promtool without a warning, and the strict
+/// `OpenMetrics` parser.
+///
+/// # Panics
+///
+/// When a scrape fails or a checker complains.
+#[must_use]
+pub fn scrape_checked(addr: std::net::SocketAddr) -> (String, String) {
+    let scrape = |accept: &[(&str, &str)]| {
+        let response = http_get(addr, "/metrics", accept).expect("a scrape");
+        assert_eq!(response.status, 200);
+        response.text()
+    };
+    let text = scrape(&[]);
+    if let Some(complaints) = promtool_check(&text) {
+        assert_eq!(complaints, "", "{text}");
+    }
+    let openmetrics = scrape(&[("Accept", "application/openmetrics-text; version=1.0.0")]);
+    if let Some(parsed) = openmetrics_parse(&openmetrics) {
+        parsed.unwrap_or_else(|e| panic!("{e}\n{openmetrics}"));
+    }
+    (text, openmetrics)
+}
+
 /// A response read off the wire by [`http_get`].
 #[derive(Debug)]
 pub struct HttpResponse {

@@ -4,7 +4,7 @@
 //! promtool and the `OpenMetrics` parser.
 
 use meterbox::{metric, Counter, Server};
-use meterbox_tests::{http_get, openmetrics_parse, promtool_check};
+use meterbox_tests::scrape_checked;
 
 /// Orders taken, a link-time metric beside the facade's.
 #[metric]
@@ -44,9 +44,7 @@ fn a_facade_only_library_shows_on_metrics_exactly() {
     metrics::gauge!("mailer_queue", "b" => "2", "a" => "1").increment(1.0);
 
     let server = Server::new("127.0.0.1:0").start().unwrap();
-    let response = http_get(server.local_addr(), "/metrics", &[]).unwrap();
-    assert_eq!(response.status, 200);
-    let text = response.text();
+    let (text, openmetrics) = scrape_checked(server.local_addr());
     for line in [
         "# HELP mailer_sent_total Mails sent, by provider.\n",
         "# TYPE mailer_sent_total counter\n",
@@ -69,23 +67,10 @@ fn a_facade_only_library_shows_on_metrics_exactly() {
     ] {
         assert!(text.contains(line), "no {line:?} in:\n{text}");
     }
-    if let Some(complaints) = promtool_check(&text) {
-        assert_eq!(complaints, "", "{text}");
-    }
-    let openmetrics = http_get(
-        server.local_addr(),
-        "/metrics",
-        &[("Accept", "application/openmetrics-text; version=1.0.0")],
-    )
-    .unwrap()
-    .text();
     assert!(
         openmetrics.contains("# UNIT mailer_send_seconds seconds\n"),
         "{openmetrics}"
     );
-    if let Some(parsed) = openmetrics_parse(&openmetrics) {
-        parsed.unwrap_or_else(|e| panic!("{e}\n{openmetrics}"));
-    }
     let read = meterbox::snapshot();
     assert_eq!(
         read.counter("mailer_sent_total", &[("provider", "smtp")]),

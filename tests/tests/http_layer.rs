@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::routing::get;
 use axum::Router;
 use meterbox::snapshot;
-use meterbox_tests::{http_get, http_request, openmetrics_parse, promtool_check, serve_axum, tool};
+use meterbox_tests::{http_get, http_request, scrape_checked, serve_axum, tool};
 
 const DURATION: &str = "http_server_request_duration_seconds";
 
@@ -113,24 +113,9 @@ fn requests_are_recorded_by_route_method_and_status() {
     assert_eq!(count("GET", "/slow", "200"), 0);
 
     // The handler answers the format asked for, and the checkers accept it.
-    let text = http_get(addr, "/metrics", &[]).unwrap();
-    assert_eq!(text.status, 200);
-    let text = String::from_utf8(text.body).unwrap();
+    let (text, openmetrics) = scrape_checked(addr);
     assert!(text.contains("http_server_request_duration_seconds_bucket{http_request_method=\"GET\",http_route=\"/users/{id}\",http_response_status_code=\"200\",le=\"0.005\"}"));
-    if let Some(complaints) = promtool_check(&text) {
-        assert_eq!(complaints, "", "{text}");
-    }
-    let openmetrics = http_get(
-        addr,
-        "/metrics",
-        &[("Accept", "application/openmetrics-text; version=1.0.0")],
-    )
-    .unwrap();
-    let openmetrics = String::from_utf8(openmetrics.body).unwrap();
     assert!(openmetrics.ends_with("# EOF\n"));
-    if let Some(parsed) = openmetrics_parse(&openmetrics) {
-        parsed.unwrap_or_else(|e| panic!("{e}\n{openmetrics}"));
-    }
 
     // Load: every response wrk received is counted, and at most one per connection more
     // (a response written as wrk stopped, which it never read).
