@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TERM_COLOR=never
 export CARGO_BUILD_JOBS="${CARGO_BUILD_JOBS:-2}"
+# A clean clone builds once: incremental caches would only take disk.
+export CARGO_INCREMENTAL=0
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -41,6 +43,8 @@ for package in prometheus_client:prometheus_client opentelemetry-proto:opentelem
 done
 python3 -c 'import prometheus_client, sys; print("prometheus_client", prometheus_client.__name__, file=sys.stderr)'
 
+df -h . | tail -1
+
 step "format"
 cargo fmt --all --check
 
@@ -65,6 +69,7 @@ step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through
 rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,otlp,remote-write,metrics-facade,tracing,opentelemetry,statsd,capture,allocations,tokio,axum
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
+rm -rf target/msrv
 
 step "publish dry run: both crates package"
 cargo package -p meterbox-macros -p meterbox --no-verify
@@ -156,4 +161,5 @@ grep -q '^orders_total ' <<<"$scrape" || {
 }
 
 echo
+du -sh target
 echo "all checks passed"
