@@ -102,10 +102,10 @@ pub use meterbox_macros::timed;
 pub use meterbox_macros::{LabelSet, LabelValue};
 pub use metrics::{
     CallbackCounter, CallbackGauge, ChildMetric, Collect, Counter, Exemplar, ExemplarError, Family,
-    Gauge, Histogram, HistogramTimer, Kind, MeasuredCounter, Meter, MeterRates, MetricRef,
-    ShardedCounter, Summary, TypedFamily, DEFAULT_BYTE_BUCKETS, DEFAULT_DURATION_BUCKETS,
-    DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, EXEMPLAR_MAX_CHARS, METER_TICK_SECONDS,
-    METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
+    Gauge, Histogram, HistogramTimer, KeptExemplar, Kind, MeasuredCounter, Meter, MeterRates,
+    MetricRef, ShardedCounter, Summary, TypedFamily, DEFAULT_BYTE_BUCKETS,
+    DEFAULT_DURATION_BUCKETS, DEFAULT_LABEL_SET_LIMIT, DEFAULT_QUANTILES, EXEMPLAR_MAX_CHARS,
+    METER_TICK_SECONDS, METER_WINDOWS, OVERFLOW_LABEL_VALUE, SUMMARY_MAX_VALUE, SUMMARY_MIN_VALUE,
     SUMMARY_RELATIVE_ERROR,
 };
 pub use model::{check, Conflict};

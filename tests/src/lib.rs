@@ -477,7 +477,8 @@ impl Prometheus {
             .map_or(serde_json::Value::Null, |json| json["data"].clone())
     }
 
-    /// Starts one that scrapes nothing and receives remote write at [`Prometheus::write_url`].
+    /// Starts one that scrapes nothing and receives remote write, exemplars too, at
+    /// [`Prometheus::write_url`].
     ///
     /// # Panics
     ///
@@ -488,7 +489,10 @@ impl Prometheus {
             binary,
             name,
             "global:\n  scrape_interval: 1m\n",
-            &["--web.enable-remote-write-receiver"],
+            &[
+                "--web.enable-remote-write-receiver",
+                "--enable-feature=exemplar-storage",
+            ],
         )
     }
 

@@ -1,6 +1,6 @@
 //! `OtlpSurfacer` against a receiver that decodes with the official Python
 //! `opentelemetry-proto` package: exact values, types, bucket counts and resource
-//! attributes, pushed directly, through a reporter with tags, and configured by the
+//! attributes, exemplars with their trace and span ids, pushed directly, through a reporter with tags, and configured by the
 //! OpenTelemetry environment variables; a 429 retried after its `Retry-After`; a dead
 //! endpoint an error worth retrying.
 //!
@@ -13,7 +13,8 @@
 use std::time::Duration;
 
 use meterbox::{
-    metric, snapshot, Counter, Family, Gauge, Histogram, OtlpSurfacer, Reporter, Summary, Surfacer,
+    metric, snapshot, Counter, Exemplar, Family, Gauge, Histogram, OtlpSurfacer, Reporter, Summary,
+    Surfacer,
 };
 use meterbox_tests::OtlpReceiver;
 use serde_json::Value;
@@ -38,12 +39,20 @@ static OTLP_PAYLOAD: Summary = Summary::new();
 #[metric]
 static OTLP_REQUESTS_TOTAL: Family<Counter, 1> = Family::new(["route"]);
 
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const SPAN: &str = "00f067aa0ba902b7";
+/// The ids' bytes in base64, as the receiver's `MessageToDict` writes a bytes field.
+const TRACE_BASE64: &str = "S/kvNXezTaajzpKdDg5HNg==";
+const SPAN_BASE64: &str = "APBnqgupArc=";
+
 fn record() {
-    OTLP_JOBS_TOTAL.inc_by(42);
+    let traced = Exemplar::trace(TRACE, SPAN).unwrap();
+    let tagged = Exemplar::new(&[("trace_id", "not-hex"), ("user", "u7")]).unwrap();
+    OTLP_JOBS_TOTAL.inc_by_with_exemplar(42, &traced);
     OTLP_QUEUE_DEPTH.set(7.5);
-    for v in [0.5, 1.5, 3.0] {
-        OTLP_JOB_SECONDS.observe(v);
-    }
+    OTLP_JOB_SECONDS.observe(0.5);
+    OTLP_JOB_SECONDS.observe_with_exemplar(1.5, &traced);
+    OTLP_JOB_SECONDS.observe_with_exemplar(3.0, &tagged);
     OTLP_PAYLOAD.observe(10.0);
     OTLP_REQUESTS_TOTAL.with(["/users/{id}"]).inc_by(3);
 }
@@ -108,6 +117,20 @@ fn check_values(request: &Value) {
     );
     assert_eq!(jobs["sum"]["dataPoints"][0]["asInt"], "42");
     assert_eq!(jobs["description"], "Jobs finished.");
+    let exemplar = &jobs["sum"]["dataPoints"][0]["exemplars"][0];
+    assert_eq!(
+        (
+            &exemplar["traceId"],
+            &exemplar["spanId"],
+            &exemplar["asDouble"]
+        ),
+        (
+            &Value::from(TRACE_BASE64),
+            &Value::from(SPAN_BASE64),
+            &Value::from(42.0)
+        ),
+        "{exemplar}"
+    );
 
     let depth = metric(request, "otlp_queue_depth");
     assert_eq!(depth["gauge"]["dataPoints"][0]["asDouble"], 7.5);
@@ -119,6 +142,22 @@ fn check_values(request: &Value) {
     assert_eq!(point["sum"], 5.0);
     assert_eq!(point["bucketCounts"], serde_json::json!(["1", "1", "1"]));
     assert_eq!(point["explicitBounds"], serde_json::json!([1.0, 2.0]));
+    // One exemplar a bucket that had one: the traced one with its ids as bytes, the other
+    // with labels that are not ids as attributes.
+    let exemplars = point["exemplars"].as_array().expect("exemplars");
+    assert_eq!(exemplars.len(), 2, "{exemplars:?}");
+    assert_eq!(exemplars[0]["traceId"], TRACE_BASE64);
+    assert_eq!(exemplars[0]["asDouble"], 1.5);
+    assert!(exemplars[0]["timeUnixNano"].as_str().is_some());
+    assert_eq!(exemplars[1]["asDouble"], 3.0);
+    assert!(exemplars[1].get("traceId").is_none(), "{exemplars:?}");
+    assert_eq!(
+        attributes(&exemplars[1]["filteredAttributes"]),
+        vec![
+            ("trace_id".to_owned(), "not-hex".to_owned()),
+            ("user".to_owned(), "u7".to_owned())
+        ]
+    );
     assert!(point["timeUnixNano"].as_str().is_some());
     assert!(point["startTimeUnixNano"].as_str().is_some());
 

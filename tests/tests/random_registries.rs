@@ -170,6 +170,7 @@ fn case(rng: &mut Rng, index: usize) -> Snapshot {
                 let s = Series {
                     labels: labels(rng, 3),
                     value: value(rng, kind),
+                    exemplars: Vec::new(),
                 };
                 series.push(s);
             }

@@ -1,12 +1,13 @@
 //! `RemoteWriteSurfacer` against two real receivers, a Prometheus with its remote-write
 //! receiver on and a `victoria-metrics`: every kind of series, pushed directly and through a
-//! reporter with its tags, queried back exactly through their query APIs.
+//! reporter with its tags, queried back exactly through their query APIs; exemplars stored
+//! by Prometheus's exemplar storage.
 
 use std::time::Duration;
 
 use meterbox::{
-    metric, snapshot, Counter, Family, Gauge, Histogram, RemoteWriteSurfacer, Reporter, Summary,
-    Surfacer,
+    metric, snapshot, Counter, Exemplar, Family, Gauge, Histogram, RemoteWriteSurfacer, Reporter,
+    Summary, Surfacer,
 };
 use meterbox_tests::{tool, Prometheus, VictoriaMetrics};
 
@@ -30,15 +31,24 @@ static RW_PAYLOAD: Summary = Summary::new();
 #[metric]
 static RW_REQUESTS_TOTAL: Family<Counter, 1> = Family::new(["route"]);
 
+/// Requests by route; one route is empty, which a receiver reads as no label.
+#[metric(name = "rw_requests_total")]
+static RW_UNROUTED_TOTAL: Counter = Counter::new();
+
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
 fn record() {
-    RW_JOBS_TOTAL.inc_by(42);
+    let traced = Exemplar::trace(TRACE, "00f067aa0ba902b7").unwrap();
+    RW_JOBS_TOTAL.inc_by_with_exemplar(42, &traced);
     RW_QUEUE_DEPTH.set(7.5);
-    for v in [0.5, 1.5, 3.0] {
-        RW_JOB_SECONDS.observe(v);
-    }
+    RW_JOB_SECONDS.observe(0.5);
+    RW_JOB_SECONDS.observe_with_exemplar(1.5, &traced);
+    RW_JOB_SECONDS.observe(3.0);
     RW_PAYLOAD.observe(10.0);
     RW_REQUESTS_TOTAL.with(["/users/{id}"]).inc_by(3);
     RW_REQUESTS_TOTAL.with([""]).inc_by(5);
+    // The same series to a receiver as `route=""`: one series of 6, not a duplicate.
+    RW_UNROUTED_TOTAL.inc();
 }
 
 /// What both receivers must answer.
@@ -53,7 +63,7 @@ fn expected() -> [(&'static str, f64); 10] {
         ("rw_job_seconds_count", 3.0),
         ("rw_payload_count", 1.0),
         (r#"rw_requests_total{route="/users/{id}"}"#, 3.0),
-        (r#"rw_requests_total{route=""}"#, 5.0),
+        (r#"rw_requests_total{route=""}"#, 6.0),
     ]
 }
 
@@ -87,6 +97,29 @@ fn prometheus_and_victoria_metrics_store_exact_values() {
     push_and_check(&prometheus.write_url(), &|q, want| {
         prometheus.wait_for(q, want);
     });
+    // The exemplars went along: the counter's, and the histogram's on its `le="2.0"` bucket.
+    let jobs = prometheus.query_exemplars("rw_jobs_total");
+    assert_eq!(
+        jobs[0]["exemplars"][0]["labels"]["trace_id"], TRACE,
+        "{jobs}"
+    );
+    assert_eq!(jobs[0]["exemplars"][0]["value"], "42", "{jobs}");
+    let buckets = prometheus.query_exemplars("rw_job_seconds_bucket");
+    let kept: Vec<(&str, &str)> = buckets
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|series| {
+            let le = series["seriesLabels"]["le"].as_str().unwrap_or_default();
+            series["exemplars"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |e| (le, e["value"].as_str().unwrap_or_default()))
+        })
+        .collect();
+    assert!(kept.contains(&("2.0", "1.5")), "{buckets}");
+    assert!(kept.iter().all(|(le, _)| *le == "2.0"), "{buckets}");
     let Some(victoria) = VictoriaMetrics::start("remote-write") else {
         return;
     };

@@ -8,26 +8,22 @@
 use super::samples::write_series;
 use super::text::help_or_name;
 use super::view::{Exposition, FamilyView, SeriesView, Visit};
-use crate::metrics::{exemplar_address, kept_exemplars, Table};
 use crate::naming::base_name;
 use crate::syntax::escape_help;
 
 /// Appends `exposition` in the OpenMetrics text format to `out`.
 pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut String) {
-    exposition.expose(&mut OpenMetrics {
-        out: &mut *out,
-        exemplars: kept_exemplars(),
-    });
+    exposition.expose(&mut OpenMetrics { out: &mut *out });
     out.push_str("# EOF\n");
 }
 
 struct OpenMetrics<'o> {
     out: &'o mut String,
-    /// The exemplars kept when the render began.
-    exemplars: Option<Table>,
 }
 
 impl Visit for OpenMetrics<'_> {
+    const EXEMPLARS: bool = true;
+
     fn family(&mut self, family: &FamilyView<'_>) {
         let out = &mut *self.out;
         let name = base_name(family.exposed, family.kind);
@@ -52,10 +48,6 @@ impl Visit for OpenMetrics<'_> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        let exemplars = self.exemplars.as_ref().and_then(|table| {
-            let address = exemplar_address(series.cell?)?;
-            table.get(&address).map(|slots| &slots[..])
-        });
-        write_series(self.out, family, series, true, exemplars);
+        write_series(self.out, family, series, true);
     }
 }

@@ -1,19 +1,20 @@
 //! OpenTelemetry's metrics protocol (OTLP), cumulative: counters as monotonic sums, gauges,
-//! histograms with explicit buckets, summaries; one resource, one scope. The messages are
-//! those `opentelemetry-proto` generates from the official definitions.
+//! histograms with explicit buckets, summaries; one resource, one scope; the exemplars kept
+//! for counters and histograms. The messages are those `opentelemetry-proto` generates from
+//! the official definitions.
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, number_data_point, summary_data_point::ValueAtQuantile, AggregationTemporality,
-    Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics,
-    Sum, Summary, SummaryDataPoint,
+    exemplar, metric::Data, number_data_point, summary_data_point::ValueAtQuantile,
+    AggregationTemporality, Exemplar, Gauge, Histogram, HistogramDataPoint, Metric,
+    NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
 
 use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
-use crate::metrics::Kind;
+use crate::metrics::{KeptExemplar, Kind};
 
 /// What goes with the data points: the resource's attributes, the labels that are the
 /// resource's rather than each series' (a reporter's tags), and the interval's ends.
@@ -92,6 +93,54 @@ impl Writer<'_> {
     }
 }
 
+/// A kept exemplar as OTLP has it: `trace_id` and `span_id`, when they are the hex ids
+/// OpenTelemetry makes, in their own fields as bytes; any other label as an attribute.
+fn exemplar(kept: &KeptExemplar) -> Exemplar {
+    let mut out = Exemplar {
+        // Nanoseconds since the epoch fit a u64 until 2554.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        time_unix_nano: (kept.timestamp * 1e9).max(0.0) as u64,
+        value: Some(exemplar::Value::AsDouble(kept.value)),
+        ..Exemplar::default()
+    };
+    for (name, value) in kept.exemplar.labels() {
+        match (name.as_str(), hex_bytes(value)) {
+            ("trace_id", Some(id)) if id.len() == 16 => out.trace_id = id,
+            ("span_id", Some(id)) if id.len() == 8 => out.span_id = id,
+            _ => out.filtered_attributes.push(attribute(name, value)),
+        }
+    }
+    out
+}
+
+/// The bytes that `text` spells in hexadecimal, two digits a byte.
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    let digits = text.as_bytes();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|pair| {
+            let digit = |c: u8| char::from(c).to_digit(16);
+            // Two hex digits make at most 255.
+            #[allow(clippy::cast_possible_truncation)]
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
+}
+
+/// The exemplars of a series, in the order of its slots (buckets).
+fn exemplars(series: &SeriesView<'_>) -> Vec<Exemplar> {
+    series
+        .exemplars
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(exemplar)
+        .collect()
+}
+
 fn number(value: Number) -> number_data_point::Value {
     match value {
         Number::Count(n) => number_data_point::Value::AsInt(i64::try_from(n).unwrap_or(i64::MAX)),
@@ -109,6 +158,8 @@ fn count(value: Number) -> u64 {
 }
 
 impl Visit for Writer<'_> {
+    const EXEMPLARS: bool = true;
+
     fn family(&mut self, family: &FamilyView<'_>) {
         let cumulative = AggregationTemporality::Cumulative as i32;
         let (name, data) = match family.kind {
@@ -150,16 +201,21 @@ impl Visit for Writer<'_> {
         else {
             return;
         };
-        let point = |value: Number| NumberDataPoint {
+        let point = |value: Number, exemplars: Vec<Exemplar>| NumberDataPoint {
             attributes: attributes.clone(),
             start_time_unix_nano,
             time_unix_nano,
             value: Some(number(value)),
+            exemplars,
             ..NumberDataPoint::default()
         };
         match (data, series.reading) {
-            (Data::Sum(sum), Reading::Counter(v)) => sum.data_points.push(point(*v)),
-            (Data::Gauge(gauge), Reading::Gauge(v)) => gauge.data_points.push(point(*v)),
+            (Data::Sum(sum), Reading::Counter(v)) => {
+                sum.data_points.push(point(*v, exemplars(series)));
+            }
+            (Data::Gauge(gauge), Reading::Gauge(v)) => {
+                gauge.data_points.push(point(*v, Vec::new()));
+            }
             (
                 Data::Histogram(histogram),
                 Reading::Histogram {
@@ -186,6 +242,7 @@ impl Visit for Writer<'_> {
                     sum: Some(sum.as_f64()),
                     bucket_counts,
                     explicit_bounds: bounds.to_vec(),
+                    exemplars: exemplars(series),
                     ..HistogramDataPoint::default()
                 });
             }

@@ -30,6 +30,6 @@ impl Visit for Prometheus<'_> {
 
     #[inline]
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        write_series(self.out, family, series, false, None);
+        write_series(self.out, family, series, false);
     }
 }

@@ -1,5 +1,5 @@
 //! The messages of Prometheus remote write 1.0 (`prometheus/prompb`, `remote.proto` and
-//! `types.proto`), only the fields a sender of float samples and metadata fills; prost
+//! `types.proto`), only the fields a sender of float samples, exemplars and metadata fills; prost
 //! encodes them. Field numbers are the protocol's.
 
 /// One push: series with their samples, and the families' metadata.
@@ -18,6 +18,20 @@ pub(crate) struct TimeSeries {
     pub labels: Vec<Label>,
     #[prost(message, repeated, tag = "2")]
     pub samples: Vec<Sample>,
+    #[prost(message, repeated, tag = "3")]
+    pub exemplars: Vec<Exemplar>,
+}
+
+/// The trace a sample's value came from: its labels, the value observed, and when.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Exemplar {
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<Label>,
+    #[prost(double, tag = "2")]
+    pub value: f64,
+    /// Milliseconds since the Unix epoch.
+    #[prost(int64, tag = "3")]
+    pub timestamp: i64,
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

@@ -1,12 +1,15 @@
 //! Prometheus remote write 1.0: every sample the text formats show, as a series of its own
-//! (`__name__` and the labels, sorted by name) with one sample at the snapshot's time, and
-//! each family's metadata; protobuf, then snappy's block format, as the protocol says.
+//! (`__name__` and the labels, sorted by name) with one sample at the snapshot's time and
+//! the exemplar kept for it, and each family's metadata; protobuf, then snappy's block
+//! format, as the protocol says.
 
 use prost::Message as _;
 
-use super::prompb::{Label, MetricMetadata, MetricType, Sample, TimeSeries, WriteRequest};
+use super::prompb::{
+    Exemplar, Label, MetricMetadata, MetricType, Sample, TimeSeries, WriteRequest,
+};
 use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
-use crate::metrics::Kind;
+use crate::metrics::{KeptExemplar, Kind};
 use crate::sanitize::exposition_key;
 use crate::syntax::push_f64;
 
@@ -31,9 +34,15 @@ struct Writer {
 }
 
 impl Writer {
-    /// One series of `name` with `labels` and `extra`, holding `value`. Labels with empty
-    /// values are left out: Prometheus treats them as absent.
-    fn push(&mut self, name: String, labels: &[Label], extra: Option<(&str, f64)>, value: f64) {
+    /// One series of `name` with `labels` and `extra`, holding `value` and `exemplar`.
+    fn push(
+        &mut self,
+        name: String,
+        labels: &[Label],
+        extra: Option<(&str, f64)>,
+        value: f64,
+        exemplar: Option<&KeptExemplar>,
+    ) {
         let mut all = Vec::with_capacity(labels.len() + 2);
         all.push(Label {
             name: "__name__".to_owned(),
@@ -55,11 +64,33 @@ impl Writer {
                 value,
                 timestamp: self.timestamp_ms,
             }],
+            exemplars: exemplar.map(exemplar_message).into_iter().collect(),
         });
     }
 }
 
+fn exemplar_message(kept: &KeptExemplar) -> Exemplar {
+    // Milliseconds since the epoch fit an i64 for 292 million years.
+    #[allow(clippy::cast_possible_truncation)]
+    let timestamp = (kept.timestamp * 1000.0).round() as i64;
+    Exemplar {
+        labels: kept
+            .exemplar
+            .labels()
+            .iter()
+            .map(|(name, value)| Label {
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+        value: kept.value,
+        timestamp,
+    }
+}
+
 impl Visit for Writer {
+    const EXEMPLARS: bool = true;
+
     fn family(&mut self, family: &FamilyView<'_>) {
         let kind = match family.kind {
             Kind::Counter => MetricType::Counter,
@@ -76,6 +107,7 @@ impl Visit for Writer {
     }
 
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        // Labels with empty values are left out: Prometheus treats them as absent.
         let labels: Vec<Label> = series
             .labels
             .iter()
@@ -86,27 +118,28 @@ impl Visit for Writer {
             })
             .collect();
         let name = |suffix: &str| format!("{}{suffix}", family.exposed);
+        let exemplar = |slot: usize| series.exemplars.and_then(|e| e.get(slot)?.as_ref());
         match series.reading {
-            Reading::Counter(v) | Reading::Gauge(v) => {
-                self.push(name(""), &labels, None, v.as_f64());
-            }
+            Reading::Counter(v) => self.push(name(""), &labels, None, v.as_f64(), exemplar(0)),
+            Reading::Gauge(v) => self.push(name(""), &labels, None, v.as_f64(), None),
             Reading::Histogram {
                 bounds,
                 cumulative,
                 sum,
             } => {
                 let bounds = bounds.iter().copied().chain([f64::INFINITY]);
-                for (bound, count) in bounds.zip(cumulative) {
+                for (slot, (bound, count)) in bounds.zip(cumulative).enumerate() {
                     self.push(
                         name("_bucket"),
                         &labels,
                         Some(("le", bound)),
                         count.as_f64(),
+                        exemplar(slot),
                     );
                 }
                 let count = cumulative.last().copied().unwrap_or(Number::Count(0));
-                self.push(name("_sum"), &labels, None, sum.as_f64());
-                self.push(name("_count"), &labels, None, count.as_f64());
+                self.push(name("_sum"), &labels, None, sum.as_f64(), None);
+                self.push(name("_count"), &labels, None, count.as_f64(), None);
             }
             Reading::Summary {
                 quantiles,
@@ -114,10 +147,10 @@ impl Visit for Writer {
                 sum,
             } => {
                 for (q, v) in quantiles {
-                    self.push(name(""), &labels, Some(("quantile", *q)), v.as_f64());
+                    self.push(name(""), &labels, Some(("quantile", *q)), v.as_f64(), None);
                 }
-                self.push(name("_sum"), &labels, None, sum.as_f64());
-                self.push(name("_count"), &labels, None, count.as_f64());
+                self.push(name("_sum"), &labels, None, sum.as_f64(), None);
+                self.push(name("_count"), &labels, None, count.as_f64(), None);
             }
         }
     }

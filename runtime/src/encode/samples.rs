@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::view::{FamilyView, Number, Reading, SeriesView};
-use crate::metrics::Kept;
+use crate::metrics::KeptExemplar;
 use crate::metrics::Kind;
 use crate::model::label_text;
 use crate::syntax::{escape_label_value, push_f64, push_u64, sample_prefixes, Shape};
@@ -13,16 +13,15 @@ use crate::syntax::{escape_label_value, push_f64, push_u64, sample_prefixes, Sha
 /// Writes the sample lines of one series. Inlined into each format's loop: a counter or
 /// gauge is most series, and its line is a copy and a number.
 ///
-/// `exemplars`, in OpenMetrics only, are the series' kept exemplars: one a bucket of a
-/// histogram, one for a counter.
+/// OpenMetrics shows the series' kept exemplars; the Prometheus format has no place for them.
 #[inline(always)]
 pub(crate) fn write_series(
     out: &mut String,
     family: &FamilyView<'_>,
     series: &SeriesView<'_>,
     openmetrics: bool,
-    exemplars: Option<&[Option<Kept>]>,
 ) {
+    let exemplars = if openmetrics { series.exemplars } else { None };
     let built;
     let lines: &[String] = if let Some(kept) = series.lines {
         kept
@@ -45,17 +44,17 @@ pub(crate) fn write_series(
 /// Puts the exemplar kept in `slot`, if any, at the end of the line just written:
 /// ` # {labels} value timestamp`.
 #[inline]
-fn with_exemplar(out: &mut String, exemplars: Option<&[Option<Kept>]>, slot: usize) {
+fn with_exemplar(out: &mut String, exemplars: Option<&[Option<KeptExemplar>]>, slot: usize) {
     if let Some(Some(kept)) = exemplars.and_then(|e| e.get(slot)) {
         write_exemplar(out, kept);
     }
 }
 
 #[cold]
-fn write_exemplar(out: &mut String, kept: &Kept) {
+fn write_exemplar(out: &mut String, kept: &KeptExemplar) {
     out.pop();
     out.push_str(" # {");
-    for (i, (name, value)) in kept.labels.iter().enumerate() {
+    for (i, (name, value)) in kept.exemplar.labels().iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -78,7 +77,7 @@ fn write_distribution(
     lines: &[String],
     reading: &Reading<'_>,
     openmetrics: bool,
-    exemplars: Option<&[Option<Kept>]>,
+    exemplars: Option<&[Option<KeptExemplar>]>,
 ) {
     let n = lines.len();
     match reading {

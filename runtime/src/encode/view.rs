@@ -2,7 +2,7 @@
 //! value. The registry's layout, a [`Snapshot`] and a Redis namespace each show themselves
 //! this way, so each format has one writer whatever the data comes from.
 
-use crate::metrics::{Kind, MetricRef, Total};
+use crate::metrics::{exemplars_of, kept_exemplars, KeptExemplar, Kind, Table, Total};
 use crate::model::{values, FamilyLayout, Layout, SeriesLayout};
 use crate::snapshot::{Snapshot, Value};
 
@@ -153,14 +153,17 @@ pub(crate) struct SeriesView<'a> {
     /// Where the text formats' line prefixes of this series are kept, when its source
     /// keeps them.
     pub lines: Option<&'a [String]>,
-    /// The metric read, where exemplars may be kept for it: the registry's own series.
-    pub cell: Option<MetricRef>,
+    /// The exemplars kept for it, one slot per bucket of a histogram, one for a counter:
+    /// shown to the encoders that ask for them.
+    pub exemplars: Option<&'a [Option<KeptExemplar>]>,
 }
 
 /// What an encoder does with what it is shown: each family in order, then each of its
 /// series, then the family's end. Encoders implement it; being generic, the calls inline into
 /// the loop over the series.
 pub(crate) trait Visit {
+    /// Whether this encoder writes exemplars, which the registry then reads for it.
+    const EXEMPLARS: bool = false;
     fn family(&mut self, family: &FamilyView<'_>);
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>);
     fn end_family(&mut self, _family: &FamilyView<'_>) {}
@@ -174,6 +177,7 @@ pub(crate) trait Exposition {
 
 impl Exposition for Layout {
     fn expose<V: Visit>(&self, visit: &mut V) {
+        let exemplars = if V::EXEMPLARS { kept_exemplars() } else { None };
         for family in &self.families {
             let view = FamilyView {
                 name: family.name,
@@ -183,14 +187,19 @@ impl Exposition for Layout {
                 kind: family.kind,
             };
             visit.family(&view);
-            layout_series(family, &view, visit);
+            layout_series(family, &view, exemplars.as_ref(), visit);
             visit.end_family(&view);
         }
     }
 }
 
 /// Every series of a laid-out family, each read as it is visited.
-fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: &mut V) {
+fn layout_series<V: Visit>(
+    family: &FamilyLayout,
+    view: &FamilyView<'_>,
+    exemplars: Option<&Table>,
+    visit: &mut V,
+) {
     let current = family.current_series();
     for series in family.series.iter().chain(current.iter()) {
         let reading = read(family.kind, series);
@@ -198,7 +207,7 @@ fn layout_series<V: Visit>(family: &FamilyLayout, view: &FamilyView<'_>, visit: 
             labels: Labels::Static(&series.labels),
             reading: &reading,
             lines: Some(&series.lines),
-            cell: series.cells.first().copied(),
+            exemplars: exemplars.and_then(|table| exemplars_of(table, *series.cells.first()?)),
         };
         visit.series(view, &series);
     }
@@ -262,7 +271,7 @@ impl Exposition for Snapshot {
                     labels: Labels::Static(&series.labels),
                     reading: &reading,
                     lines: None,
-                    cell: None,
+                    exemplars: (!series.exemplars.is_empty()).then_some(&series.exemplars[..]),
                 };
                 visit.series(&view, &series);
             }

@@ -110,18 +110,21 @@ impl fmt::Display for ExemplarError {
 
 impl std::error::Error for ExemplarError {}
 
-/// An exemplar as kept: its labels, the value observed, and when, in seconds since the
-/// Unix epoch.
-#[derive(Debug, Clone)]
-pub(crate) struct Kept {
-    pub labels: Arc<[(String, String)]>,
+/// An exemplar as kept beside its metric: the latest of a histogram's bucket or of a
+/// counter, as [`Series::exemplars`](crate::Series::exemplars) holds them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeptExemplar {
+    /// Its labels.
+    pub exemplar: Exemplar,
+    /// The value observed, or the increment counted.
     pub value: f64,
+    /// When, in seconds since the Unix epoch.
     pub timestamp: f64,
 }
 
 /// The exemplars kept, by the address of their metric: one slot per bucket of a histogram,
 /// one for a counter.
-pub(crate) type Table = HashMap<usize, Box<[Option<Kept>]>>;
+pub(crate) type Table = HashMap<usize, Box<[Option<KeptExemplar>]>>;
 
 static TABLE: Mutex<Option<Table>> = Mutex::new(None);
 /// Whether any exemplar was kept: a render of a program without them looks no further.
@@ -137,8 +140,8 @@ fn keep(address: usize, slots: usize, slot: usize, exemplar: &Exemplar, value: f
         .entry(address)
         .or_insert_with(|| vec![None; slots].into_boxed_slice());
     if let Some(place) = kept.get_mut(slot) {
-        *place = Some(Kept {
-            labels: Arc::clone(&exemplar.labels),
+        *place = Some(KeptExemplar {
+            exemplar: exemplar.clone(),
             value,
             timestamp,
         });
@@ -156,13 +159,15 @@ pub(crate) fn kept() -> Option<Table> {
     TABLE.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
-/// Where the exemplars of `cell` are kept, for the kinds that have them.
-pub(crate) fn address(cell: MetricRef) -> Option<usize> {
-    match cell {
-        MetricRef::Counter(c) => Some(core::ptr::from_ref(c) as usize),
-        MetricRef::Histogram(h) => Some(core::ptr::from_ref(h) as usize),
-        _ => None,
-    }
+/// The exemplars kept in `table` for `cell`, for the kinds that have them: one slot per
+/// bucket of a histogram, one for a counter.
+pub(crate) fn of(table: &Table, cell: MetricRef) -> Option<&[Option<KeptExemplar>]> {
+    let address = match cell {
+        MetricRef::Counter(c) => core::ptr::from_ref(c) as usize,
+        MetricRef::Histogram(h) => core::ptr::from_ref(h) as usize,
+        _ => return None,
+    };
+    table.get(&address).map(|slots| &slots[..])
 }
 
 impl Histogram {
@@ -353,7 +358,10 @@ mod tests {
         let slots = &table[&(core::ptr::from_ref(&H) as usize)];
         assert_eq!(slots.len(), 3);
         let first = slots[0].as_ref().unwrap();
-        assert_eq!((first.labels[0].1.as_str(), first.value), ("b", 0.7));
+        assert_eq!(
+            (first.exemplar.labels()[0].1.as_str(), first.value),
+            ("b", 0.7)
+        );
         assert!(slots[1].is_none());
         assert_eq!(slots[2].as_ref().unwrap().value, 5.0);
         assert_eq!(H.count(), 3);

@@ -259,7 +259,7 @@ impl Exposition for Namespace {
                     labels: Labels::Owned(&series.labels),
                     reading: &reading,
                     lines: None,
-                    cell: None,
+                    exemplars: None,
                 };
                 visit.series(&view, &series);
             }

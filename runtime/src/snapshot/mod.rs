@@ -7,7 +7,7 @@ pub use value::{HistogramValue, SummaryValue, Value};
 use std::borrow::Cow;
 
 use crate::label_clash::{self, Label};
-use crate::metrics::{Kind, Total};
+use crate::metrics::{exemplars_of, kept_exemplars, KeptExemplar, Kind, Total};
 use crate::model::{layout, values, SeriesLayout};
 
 /// The values of every linked metric at one moment.
@@ -69,6 +69,9 @@ pub struct Series {
     pub labels: Vec<(&'static str, &'static str)>,
     /// The value.
     pub value: Value,
+    /// The exemplars kept for it: one slot per bucket of a histogram (in the order of its
+    /// bounds, `+Inf` last), one for a counter; empty when none was kept.
+    pub exemplars: Vec<Option<KeptExemplar>>,
 }
 
 impl Series {
@@ -98,7 +101,7 @@ impl Snapshot {
     /// # use meterbox::{Series, Snapshot, Value, FamilySnapshot, Kind};
     /// # let snapshot = Snapshot { time: std::time::SystemTime::now(), tags: vec![], families: vec![FamilySnapshot {
     /// #     name: "jobs_total", help: "Jobs.", unit: "", kind: Kind::Counter,
-    /// #     series: vec![Series { labels: vec![("job", "nightly")], value: Value::Counter(3) }] }] };
+    /// #     series: vec![Series { labels: vec![("job", "nightly")], value: Value::Counter(3), exemplars: vec![] }] }] };
     /// let pushed = snapshot.with_labels(&[("job", "importer")]);
     /// assert_eq!(
     ///     pushed.series("jobs_total", &[])[0].labels,
@@ -272,6 +275,7 @@ pub(crate) fn value_of(kind: Kind, s: &SeriesLayout) -> Value {
 /// Every linked metric, each series' value read by `value`.
 pub(crate) fn snapshot_with(value: impl Fn(Kind, &SeriesLayout) -> Value) -> Snapshot {
     let time = std::time::SystemTime::now();
+    let table = kept_exemplars();
     let families = layout()
         .families
         .iter()
@@ -287,6 +291,12 @@ pub(crate) fn snapshot_with(value: impl Fn(Kind, &SeriesLayout) -> Value) -> Sna
                 .map(|s| Series {
                     labels: s.labels.clone(),
                     value: value(f.kind, s),
+                    exemplars: table
+                        .as_ref()
+                        .zip(s.cells.first())
+                        .and_then(|(table, &cell)| exemplars_of(table, cell))
+                        .map(<[_]>::to_vec)
+                        .unwrap_or_default(),
                 })
                 .collect(),
         })

@@ -98,6 +98,7 @@ fn difference(before: &Snapshot, after: &Snapshot) -> Snapshot {
                     change(was.map(|o| &o.value), &s.value).map(|value| Series {
                         labels: s.labels.clone(),
                         value,
+                        exemplars: s.exemplars.clone(),
                     })
                 })
                 .collect();
