@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
 use super::conflict::Conflict;
-use super::series::{all_labels, cell_shape, label_text, SeriesLayout};
+use super::series::{all_labels, cell_shape, SeriesLayout, SeriesMap};
 use crate::intern::intern;
 use crate::metrics::{Kind, MetricRef};
 use crate::naming::{claims, conflict_candidate, with_total};
@@ -38,6 +38,8 @@ pub(crate) struct FamilyLayout {
     pub series: Vec<SeriesLayout>,
     /// The static series of a family that also has run-time definitions.
     fixed: Vec<SeriesLayout>,
+    /// Every definition exposed under this name, in the order of their sites.
+    pub definitions: Vec<&'static Descriptor>,
     /// Definitions whose series appear at run time (families).
     pub growing: Vec<&'static Descriptor>,
     /// Their series as last laid out, with how many there were. Families only ever gain
@@ -67,11 +69,12 @@ impl FamilyLayout {
     }
 
     fn lay_out_current(&self) -> Vec<SeriesLayout> {
-        let mut merged: BTreeMap<String, SeriesLayout> = self
-            .fixed
-            .iter()
-            .map(|s| (label_text(&s.labels), s.clone()))
-            .collect();
+        let mut merged = SeriesMap::default();
+        for s in &self.fixed {
+            if let Some(&first) = s.cells.first() {
+                merged.series(&self.exposed, s.labels.clone(), first).cells = s.cells.clone();
+            }
+        }
         for d in &self.growing {
             d.source.visit(&mut |extra, cell| {
                 let mut labels = all_labels(d, extra);
@@ -81,7 +84,7 @@ impl FamilyLayout {
                 // different labels and buckets), never left out.
                 let mut layout = 1;
                 loop {
-                    let same_shape = merged.get(&label_text(&labels)).is_none_or(|s| {
+                    let same_shape = merged.get(&labels).is_none_or(|s| {
                         s.cells
                             .first()
                             .is_none_or(|c| cell_shape(*c) == cell_shape(cell))
@@ -93,14 +96,10 @@ impl FamilyLayout {
                     labels = all_labels(d, extra);
                     labels.push(("meterbox_layout", intern(&layout.to_string())));
                 }
-                merged
-                    .entry(label_text(&labels))
-                    .or_insert_with_key(|text| SeriesLayout::new(&self.exposed, text, labels, cell))
-                    .cells
-                    .push(cell);
+                merged.series(&self.exposed, labels, cell).cells.push(cell);
             });
         }
-        merged.into_values().collect()
+        merged.into_values()
     }
 }
 
@@ -144,7 +143,8 @@ pub(crate) fn layout() -> Arc<Layout> {
 /// definitions.
 struct Entry {
     first: &'static Descriptor,
-    series: BTreeMap<String, SeriesLayout>,
+    definitions: Vec<&'static Descriptor>,
+    series: SeriesMap,
     growing: Vec<&'static Descriptor>,
 }
 
@@ -191,7 +191,8 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
             }
             Entry {
                 first: d,
-                series: BTreeMap::new(),
+                definitions: Vec::new(),
+                series: SeriesMap::default(),
                 growing: Vec::new(),
             }
         });
@@ -205,6 +206,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                 exposed_as: None,
             });
         }
+        entry.definitions.push(d);
         if d.source.grows_at_run_time() {
             entry.growing.push(d);
             continue;
@@ -212,11 +214,9 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
         let exposed_name = exposition_name(target);
         d.source.visit(&mut |extra, cell| {
             let labels = all_labels(d, extra);
-            let text = label_text(&labels);
             entry
                 .series
-                .entry(text)
-                .or_insert_with_key(|text| SeriesLayout::new(&exposed_name, text, labels, cell))
+                .series(&exposed_name, labels, cell)
                 .cells
                 .push(cell);
         });
@@ -225,7 +225,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
         families: families
             .into_iter()
             .map(|(name, entry)| {
-                let series: Vec<SeriesLayout> = entry.series.into_values().collect();
+                let series = entry.series.into_values();
                 let (series, fixed) = if entry.growing.is_empty() {
                     (series, Vec::new())
                 } else {
@@ -240,6 +240,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     series,
                     fixed,
                     growing: entry.growing,
+                    definitions: entry.definitions,
                     // No count yet: laid out at the first render.
                     growing_cache: Mutex::new((usize::MAX, Arc::new(Vec::new()))),
                 }
@@ -283,8 +284,8 @@ fn layout_clash(entry: &Entry, d: &'static Descriptor) -> Option<&'static str> {
     }
     let mut clash = None;
     d.source.visit(&mut |extra, cell| {
-        let text = label_text(&all_labels(d, extra));
-        let Some(existing) = entry.series.get(&text).and_then(|s| s.cells.first()) else {
+        let labels = all_labels(d, extra);
+        let Some(existing) = entry.series.get(&labels).and_then(|s| s.cells.first()) else {
             return;
         };
         if cell_shape(cell) != cell_shape(*existing) {

@@ -1,6 +1,8 @@
 //! One series of the layout: its labels, the metrics summed into it, and the start of each
 //! of its sample lines, written once.
 
+use std::collections::{BTreeMap, HashMap};
+
 use crate::label_clash;
 use crate::metrics::MetricRef;
 use crate::registry::Descriptor;
@@ -62,6 +64,56 @@ pub(crate) fn label_text(labels: &[(&str, &str)]) -> String {
         text.push('"');
     }
     text
+}
+
+/// What a Prometheus reads as a series' identity: the labels that have a value, in name
+/// order. `x{a=""}` and `x` are one series to it, as are `x{a="1",b="2"}` and
+/// `x{b="2",a="1"}`; written as two, a scrape would carry a duplicate sample and a remote
+/// write push would be refused.
+fn identity(labels: &[(&str, &str)]) -> String {
+    let mut present: Vec<(&str, &str)> = labels
+        .iter()
+        .copied()
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    present.sort_unstable_by(|a, b| exposition_key(a.0).cmp(&exposition_key(b.0)));
+    label_text(&present)
+}
+
+/// A family's series in the order of their label text; definitions whose labels a
+/// Prometheus reads as one series share one, summed.
+#[derive(Default)]
+pub(super) struct SeriesMap {
+    by_text: BTreeMap<String, SeriesLayout>,
+    /// The label text each identity is kept under.
+    text_of: HashMap<String, String>,
+}
+
+impl SeriesMap {
+    /// The series that `labels` are, if there is one.
+    pub fn get(&self, labels: &[(&str, &str)]) -> Option<&SeriesLayout> {
+        self.by_text.get(self.text_of.get(&identity(labels))?)
+    }
+
+    /// The series that `labels` are, made for a first metric `first` when there is none.
+    pub fn series(
+        &mut self,
+        exposed: &str,
+        labels: Vec<(&'static str, &'static str)>,
+        first: MetricRef,
+    ) -> &mut SeriesLayout {
+        let text = self
+            .text_of
+            .entry(identity(&labels))
+            .or_insert_with(|| label_text(&labels));
+        self.by_text
+            .entry(text.clone())
+            .or_insert_with_key(|text| SeriesLayout::new(exposed, text, labels, first))
+    }
+
+    pub fn into_values(self) -> Vec<SeriesLayout> {
+        self.by_text.into_values().collect()
+    }
 }
 
 impl SeriesLayout {
