@@ -48,6 +48,7 @@ const ENABLED: bool = !cfg!(feature = "disabled");
 #[cfg(feature = "allocations")]
 pub mod alloc;
 mod capture;
+pub mod catalog;
 mod clock;
 mod dump;
 mod encode;
@@ -80,6 +81,7 @@ pub mod tokio;
 pub mod tracing;
 
 pub use capture::Capture;
+pub use catalog::catalog;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, render_into, Format};

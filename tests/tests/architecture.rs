@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "tokio",
     "tracing",
     "model",
+    "catalog",
     "snapshot",
     "capture",
     "encode",

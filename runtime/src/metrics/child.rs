@@ -20,6 +20,11 @@ pub(crate) trait LabelledChildren: Sync + 'static {
     fn dropped(&'static self) -> &'static Counter;
     /// The caches the exposition needs.
     fn caches(&'static self) -> &'static FamilyCaches;
+    /// The values each of [`LabelledChildren::keys`] can take, when they are known in
+    /// advance.
+    fn closed_key_values(&'static self) -> Option<Vec<Vec<&'static str>>> {
+        None
+    }
 }
 
 /// A family's label names joined with its children's, and its companion view.
@@ -69,6 +74,10 @@ macro_rules! collect_children {
             fn companion(&'static self) -> Option<&'static dyn $crate::metrics::Collect> {
                 $crate::metrics::child::children_companion(self)
             }
+
+            fn closed_label_values(&'static self) -> Vec<Option<Vec<&'static str>>> {
+                $crate::metrics::child::children_closed_values(self)
+            }
         }
     };
 }
@@ -87,6 +96,19 @@ pub(crate) fn children_refs<T: LabelledChildren>(
 ) {
     let mut joined = Vec::new();
     family.for_each_child(&mut |values, child| visit_child(values, child, &mut joined, visit));
+}
+
+pub(crate) fn children_closed_values<T: LabelledChildren>(
+    family: &'static T,
+) -> Vec<Option<Vec<&'static str>>> {
+    let keys = family.keys().len();
+    let mut values: Vec<Option<Vec<&'static str>>> = match family.closed_key_values() {
+        Some(closed) => closed.into_iter().map(Some).collect(),
+        None => vec![None; keys],
+    };
+    // A child's own labels (a call counter's `result`) are open as far as the family knows.
+    values.resize(children_label_names(family).len(), None);
+    values
 }
 
 pub(crate) fn children_companion<T: LabelledChildren>(

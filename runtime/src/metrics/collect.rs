@@ -9,7 +9,7 @@ use super::{
 };
 
 /// The type of a metric, as exposition formats name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Kind {
@@ -110,6 +110,14 @@ pub trait Collect: Sync + 'static {
     /// rates. The registry adds it for every definition that has one.
     fn companion(&'static self) -> Option<&'static dyn Collect> {
         None
+    }
+
+    /// For storage that grows at run time: the values each extra label can take when they
+    /// are known in advance (typed labels of enums and `bool`s), in the order of
+    /// [`Collect::extra_label_names`]; `None` for a label whose values are open. The
+    /// [catalog](crate::catalog()) lists them.
+    fn closed_label_values(&'static self) -> Vec<Option<Vec<&'static str>>> {
+        vec![None; self.extra_label_names().len()]
     }
 }
 

@@ -146,6 +146,23 @@ impl<M: ChildMetric, L: LabelSet + 'static> LabelledChildren for TypedFamily<M, 
     fn caches(&'static self) -> &'static FamilyCaches {
         &self.caches
     }
+    fn closed_key_values(&'static self) -> Option<Vec<Vec<&'static str>>> {
+        // Beyond this many label sets the list would be no help to a reader.
+        const MOST: usize = 4096;
+        let sets = L::CARDINALITY.filter(|&n| n <= MOST)?;
+        let mut values = vec![Vec::new(); L::NAMES.len()];
+        let mut set = Vec::with_capacity(L::NAMES.len());
+        for index in 0..sets {
+            set.clear();
+            L::values_at(index, &mut set);
+            for (seen, value) in values.iter_mut().zip(&set) {
+                if !seen.contains(value) {
+                    seen.push(value);
+                }
+            }
+        }
+        Some(values)
+    }
 }
 
 impl<M: ChildMetric, L: LabelSet> core::fmt::Debug for TypedFamily<M, L> {
