@@ -24,6 +24,9 @@ pub struct Args {
     pub buckets: Option<Vec<f64>>,
     /// `sharded`: call counters split per thread.
     pub sharded: bool,
+    /// `objective = PATH`: the service level objective the function's calls or durations
+    /// feed.
+    pub objective: Option<Path>,
     pub krate: Option<Path>,
 }
 
@@ -117,6 +120,18 @@ impl Args {
                     return Err(meta.error("`sharded` takes no value"));
                 }
                 self.sharded = true;
+            }
+            "objective" => {
+                if self.objective.is_some() {
+                    return Err(duplicate());
+                }
+                self.objective = Some(meta.value()?.parse().map_err(|e| {
+                    syn::Error::new(
+                        e.span(),
+                        "`objective` takes the path of a `meterbox::slo::Objective` static, \
+                         such as `objective = CHECKOUT`",
+                    )
+                })?);
             }
             "crate" => {
                 if self.krate.is_some() {

@@ -72,12 +72,12 @@ impl Attr {
             },
             Attr::Function(FnAttr::Counted) => &Spec {
                 name: "counted",
-                options: &["name", "help", "labels", "sharded", "crate"],
+                options: &["name", "help", "labels", "sharded", "objective", "crate"],
                 records: &["calls"],
             },
             Attr::Function(FnAttr::Timed) => &Spec {
                 name: "timed",
-                options: &["name", "help", "labels", "buckets", "crate"],
+                options: &["name", "help", "labels", "buckets", "objective", "crate"],
                 records: &["durations"],
             },
             Attr::Function(FnAttr::InFlight) => &Spec {
@@ -97,7 +97,7 @@ impl Attr {
             },
             Attr::Instrumented => &Spec {
                 name: "instrumented",
-                options: &["labels", "crate"],
+                options: &["labels", "objective", "crate"],
                 records: &["calls", "durations", "calls in flight"],
             },
         }

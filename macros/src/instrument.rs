@@ -182,6 +182,7 @@ impl Instrument {
             quote!(("module", ::core::module_path!())),
         ];
         labels.extend(self.args.label_pairs());
+        let objective = self.objective(&desc);
         let descriptor = Descriptor {
             private: &p,
             ident: desc,
@@ -196,7 +197,43 @@ impl Instrument {
         quote! {
             static #storage: #ty = #init;
             #descriptor
+            #objective
             #select
+        }
+    }
+
+    /// With `objective = PATH`: the objective's use by this family, and for durations the
+    /// check, when the function compiles, that its latency threshold is a bucket bound.
+    /// Located at the path, where an error about it belongs.
+    fn objective(&self, descriptor: &Ident) -> TokenStream {
+        let Some(objective) = &self.args.objective else {
+            return TokenStream::new();
+        };
+        let p = self.args.private();
+        let at = objective.span();
+        match self.attr {
+            FnAttr::Counted => {
+                quote_spanned!(at=> #p::objective!(success #objective, #descriptor);)
+            }
+            FnAttr::Timed => {
+                let bounds = self.args.buckets.as_ref().map_or_else(
+                    || quote!(&#p::DEFAULT_DURATION_BUCKETS),
+                    |bounds| quote!(&[#(#bounds),*]),
+                );
+                // Written here rather than in the runtime's macro, so that the error is
+                // located at the objective's path.
+                quote_spanned! {at=>
+                    const _: () = ::core::assert!(
+                        #p::threshold_is_a_bound(&#objective, #bounds),
+                        "the objective's latency threshold is not one of this histogram's \
+                         bucket bounds, so the share of calls under it cannot be computed: \
+                         add it to `buckets`"
+                    );
+                    #p::objective!(latency #objective, #descriptor);
+                }
+            }
+            // Not among these attributes' options.
+            FnAttr::InFlight | FnAttr::Metered | FnAttr::Allocations => TokenStream::new(),
         }
     }
 }

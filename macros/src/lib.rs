@@ -81,16 +81,30 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
                 || quote::quote!(::meterbox),
                 quote::ToTokens::to_token_stream,
             );
+            // The objective is the call counter's and the histogram's, not the gauge's.
+            let in_flight = without_objective(&args);
             quote::quote! {
                 #[#krate::counted(#args)]
                 #[#krate::timed(#args)]
-                #[#krate::in_flight(#args)]
+                #[#krate::in_flight(#in_flight)]
                 #input
             }
             .into()
         }
         Err(err) => with_error(err, &input),
     }
+}
+
+/// The options less `objective = …`, as parsed already.
+fn without_objective(args: &proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    let parser = syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated;
+    let Ok(options) = syn::parse::Parser::parse2(parser, args.clone()) else {
+        return args.clone();
+    };
+    let kept = options
+        .into_iter()
+        .filter(|o| !o.path().is_ident("objective"));
+    quote::quote!(#(#kept),*)
 }
 
 /// An attribute below `#[instrumented]` (on the function, or on a method of the impl block)

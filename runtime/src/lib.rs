@@ -72,6 +72,7 @@ mod runtime_family;
 mod sanitize;
 mod self_metrics;
 mod serve;
+pub mod slo;
 mod snapshot;
 mod surface;
 mod syntax;
@@ -188,6 +189,7 @@ macro_rules! __allocations {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__allocations as allocations;
+    pub use crate::__objective as objective;
     pub use crate::__register as register;
     pub use crate::instrument::{
         CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
@@ -196,8 +198,10 @@ pub mod __private {
     pub use crate::labels::{cardinality_product, radix};
     pub use crate::metrics::Collect;
     pub use crate::metrics::Conditional;
+    pub use crate::metrics::DEFAULT_DURATION_BUCKETS;
     pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
     pub use crate::registry::{Descriptor, METERBOX_METRICS_V0};
+    pub use crate::slo::{threshold_is_a_bound, Indicator, ObjectiveUse, METERBOX_OBJECTIVES_V0};
     pub use linkme;
 
     /// Whether the counting allocator is installed: `#[allocations]` shows its family

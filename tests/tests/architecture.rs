@@ -28,6 +28,7 @@ const LAYERS: &[&str] = &[
     "tracing",
     "model",
     "catalog",
+    "slo",
     "snapshot",
     "capture",
     "encode",

@@ -1,0 +1,239 @@
+//! The Prometheus rules of every objective: the error ratio of each indicator over the
+//! windows the alerts read, recorded; and the multi-window, multi-burn-rate alerts of the
+//! SRE workbook, a fast burn that pages and a slow burn that opens a ticket.
+
+use std::fmt::Write as _;
+
+use super::{Indicator, Objective, ObjectiveUse, METERBOX_OBJECTIVES_V0};
+use crate::naming::with_total;
+use crate::sanitize::{exposition_key, exposition_name};
+use crate::syntax::push_f64;
+
+/// The name every recorded error ratio shares; `objective` and `sli` tell them apart.
+const RECORD: &str = "slo:sli_error:ratio_rate";
+
+/// The windows the alerts read.
+const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// An alert: its name, severity, and the (burn rate, long window, short window) pairs any
+/// one of which fires it. A burn rate of 14.4 over an hour spends 2% of a 30-day budget.
+const ALERTS: [(&str, &str, &str, [(f64, &str, &str); 2]); 2] = [
+    (
+        "ErrorBudgetFastBurn",
+        "page",
+        "fast",
+        [(14.4, "1h", "5m"), (6.0, "6h", "30m")],
+    ),
+    (
+        "ErrorBudgetSlowBurn",
+        "ticket",
+        "slowly",
+        [(3.0, "1d", "2h"), (1.0, "3d", "6h")],
+    ),
+];
+
+/// The rules of every objective attached to a function, as a Prometheus rule file (YAML),
+/// one group per objective: `promtool check rules` accepts it, and it is loaded by
+/// `rule_files` in `prometheus.yml`.
+///
+/// For each indicator with a target and a function that feeds it, the error ratio
+/// `slo:sli_error:ratio_rate<window>{objective, sli}` is recorded over 5m, 30m, 1h, 2h, 6h,
+/// 1d and 3d: for `sli="success"` the share of calls that ended in an error or a panic, for
+/// `sli="latency"` the share that took longer than the threshold. Two alerts read them:
+/// `ErrorBudgetFastBurn` (`severity="page"`) when the budget burns 14.4 times too fast over
+/// 1h and 5m or 6 times over 6h and 30m, and `ErrorBudgetSlowBurn` (`severity="ticket"`)
+/// at 3 times over 1d and 2h or once over 3d and 6h.
+#[must_use]
+pub fn prometheus_rules() -> String {
+    let objectives = objectives();
+    if objectives.is_empty() {
+        return "groups: []\n".to_owned();
+    }
+    let mut out = String::from("groups:\n");
+    for (objective, uses) in objectives {
+        let _ = writeln!(
+            out,
+            "- name: {}",
+            quoted(&format!("meterbox-slo-{}", objective.name))
+        );
+        out.push_str("  rules:\n");
+        for indicator in [Indicator::Success, Indicator::Latency] {
+            let feeding: Vec<&ObjectiveUse> = uses
+                .iter()
+                .copied()
+                .filter(|u| u.indicator == indicator)
+                .collect();
+            let (Some(target), false) = (target(objective, indicator), feeding.is_empty()) else {
+                continue;
+            };
+            write_indicator(&mut out, objective, indicator, target, &feeding);
+        }
+    }
+    out
+}
+
+/// The objectives in name order, each with its uses; objectives of one name are one.
+fn objectives() -> Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> {
+    let mut out: Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> = Vec::new();
+    for u in METERBOX_OBJECTIVES_V0.iter() {
+        match out.iter_mut().find(|(o, _)| o.name == u.objective.name) {
+            Some((_, uses)) => uses.push(u),
+            None => out.push((u.objective, vec![u])),
+        }
+    }
+    out.sort_by_key(|(o, _)| o.name);
+    // By site, so that the rules do not depend on the order the linker chose.
+    for (_, uses) in &mut out {
+        uses.sort_by_key(|u| (u.descriptor.file, u.descriptor.line));
+    }
+    out
+}
+
+fn target(objective: &Objective, indicator: Indicator) -> Option<f64> {
+    match indicator {
+        Indicator::Success => objective.success,
+        Indicator::Latency => objective.latency.map(|(target, _)| target),
+    }
+}
+
+fn sli(indicator: Indicator) -> &'static str {
+    match indicator {
+        Indicator::Success => "success",
+        Indicator::Latency => "latency",
+    }
+}
+
+fn write_indicator(
+    out: &mut String,
+    objective: &Objective,
+    indicator: Indicator,
+    target: f64,
+    uses: &[&ObjectiveUse],
+) {
+    let labels = format!(
+        "      labels:\n        objective: {}\n        sli: {}\n",
+        quoted(objective.name),
+        quoted(sli(indicator))
+    );
+    for window in WINDOWS {
+        let _ = writeln!(
+            out,
+            "    - record: {}",
+            quoted(&format!("{RECORD}{window}"))
+        );
+        let _ = writeln!(
+            out,
+            "      expr: {}",
+            quoted(&error_ratio(objective, indicator, uses, window))
+        );
+        out.push_str(&labels);
+    }
+    let selector = format!(
+        "{{objective=\"{}\",sli=\"{}\"}}",
+        promql_string(objective.name),
+        sli(indicator)
+    );
+    let mut budget = String::from("(1 - ");
+    push_f64(&mut budget, target);
+    budget.push(')');
+    for (alert, severity, speed, conditions) in ALERTS {
+        let expr: Vec<String> = conditions
+            .iter()
+            .map(|(rate, long, short)| {
+                let mut factor = String::new();
+                push_f64(&mut factor, *rate);
+                format!(
+                    "({RECORD}{long}{selector} > ({factor} * {budget}) and {RECORD}{short}{selector} > ({factor} * {budget}))"
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "    - alert: {}", quoted(alert));
+        let _ = writeln!(out, "      expr: {}", quoted(&expr.join(" or ")));
+        out.push_str(&labels);
+        let _ = writeln!(out, "        severity: {}", quoted(severity));
+        out.push_str("      annotations:\n");
+        let _ = writeln!(
+            out,
+            "        summary: {}",
+            quoted(&format!(
+                "The {} objective `{}` is spending its error budget {speed}.",
+                sli(indicator),
+                objective.name
+            ))
+        );
+    }
+}
+
+/// The share of bad events over `window`, summed over every function that feeds it.
+fn error_ratio(
+    objective: &Objective,
+    indicator: Indicator,
+    uses: &[&ObjectiveUse],
+    window: &str,
+) -> String {
+    let sum = |suffix: &str, extra: &str| {
+        let rates: Vec<String> = uses
+            .iter()
+            .map(|u| {
+                format!(
+                    "rate({}{suffix}{}[{window}])",
+                    family(u),
+                    matchers(u, extra)
+                )
+            })
+            .collect();
+        format!("sum({})", rates.join(" or "))
+    };
+    match indicator {
+        Indicator::Success => format!(
+            "{} / {}",
+            sum("", "result=~\"error|panic\""),
+            sum("", "result=~\"ok|error|panic\"")
+        ),
+        Indicator::Latency => {
+            let threshold = objective.latency.map_or(0.0, |(_, t)| t);
+            let mut le = String::from("le=\"");
+            push_f64(&mut le, threshold);
+            le.push('"');
+            format!("1 - {} / {}", sum("_bucket", &le), sum("_count", ""))
+        }
+    }
+}
+
+/// The family's name as the text formats show it.
+fn family(u: &ObjectiveUse) -> String {
+    exposition_name(&with_total(u.descriptor.name, u.descriptor.kind())).into_owned()
+}
+
+/// `{k="v",…}`: the function's constant labels, then `extra`.
+fn matchers(u: &ObjectiveUse, extra: &str) -> String {
+    let mut parts: Vec<String> = u
+        .descriptor
+        .labels
+        .iter()
+        .map(|(k, v)| format!("{}=\"{}\"", exposition_key(k), promql_string(v)))
+        .collect();
+    if !extra.is_empty() {
+        parts.push(extra.to_owned());
+    }
+    format!("{{{}}}", parts.join(","))
+}
+
+/// `text` inside a PromQL double-quoted string.
+fn promql_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as a YAML single-quoted scalar, on one line.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''").replace('\n', " "))
+}
