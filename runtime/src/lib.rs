@@ -54,6 +54,7 @@ mod dump;
 mod encode;
 #[cfg(feature = "metrics-facade")]
 pub mod facade;
+pub mod grafana;
 #[cfg(feature = "tower")]
 pub mod http;
 mod instrument;

@@ -148,3 +148,11 @@ mod tests {
         }
     }
 }
+
+/// `text` inside a PromQL double-quoted string, for the rules and dashboards that query the
+/// series: escaped as a label value is, which PromQL reads back the same.
+pub(crate) fn promql_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_label_value(&mut out, text);
+    out
+}

@@ -29,6 +29,7 @@ const LAYERS: &[&str] = &[
     "model",
     "catalog",
     "slo",
+    "grafana",
     "snapshot",
     "capture",
     "encode",

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use super::{Indicator, Objective, ObjectiveUse, METERBOX_OBJECTIVES_V0};
 use crate::naming::with_total;
 use crate::sanitize::{exposition_key, exposition_name};
-use crate::syntax::push_f64;
+use crate::syntax::{promql_string, push_f64};
 
 /// The name every recorded error ratio shares; `objective` and `sli` tell them apart.
 const RECORD: &str = "slo:sli_error:ratio_rate";
@@ -217,20 +217,6 @@ fn matchers(u: &ObjectiveUse, extra: &str) -> String {
         parts.push(extra.to_owned());
     }
     format!("{{{}}}", parts.join(","))
-}
-
-/// `text` inside a PromQL double-quoted string.
-fn promql_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `text` as a YAML single-quoted scalar, on one line.
