@@ -1,5 +1,7 @@
 //! A table for people: one row per series, aligned columns, histograms summarised by count,
-//! mean, estimated p50/p90/p99 and the highest bucket that holds an observation.
+//! mean, p50/p90/p99 and the highest bucket that holds an observation. Figures claim no
+//! precision they lack: a histogram's quantile is shown as the bucket that holds it
+//! (`≤ 100µs`), and other numbers with four significant digits.
 
 use std::fmt::Write as _;
 
@@ -34,8 +36,16 @@ fn num(v: f64) -> String {
     } else if v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
-        let s = format!("{v:.6}");
-        s.trim_end_matches('0').to_owned()
+        // Four significant digits: the decimals that leaves after the integer part.
+        // `a` is within [1e-3, 1e9), so the logarithm is a small integer.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
     }
 }
 
@@ -162,21 +172,23 @@ impl Visit for Rows {
                     sum,
                 } => {
                     let h = histogram_value(bounds, cumulative, *sum);
+                    let bucket = |b: f64| {
+                        if b.is_infinite() {
+                            format!("> {}", h.bounds.last().map_or_else(dash, |l| fmt(*l)))
+                        } else {
+                            format!("≤ {}", fmt(b))
+                        }
+                    };
+                    let at = |q: f64| h.quantile_bound(q).map_or_else(dash, bucket);
                     [
                         name,
                         labels,
                         h.count().to_string(),
                         opt(h.mean()),
-                        opt(h.quantile(0.5)),
-                        opt(h.quantile(0.9)),
-                        opt(h.quantile(0.99)),
-                        h.max_bucket().map_or_else(dash, |b| {
-                            if b.is_infinite() {
-                                format!("> {}", h.bounds.last().map_or_else(dash, |l| fmt(*l)))
-                            } else {
-                                format!("<= {}", fmt(b))
-                            }
-                        }),
+                        at(0.5),
+                        at(0.9),
+                        at(0.99),
+                        h.max_bucket().map_or_else(dash, bucket),
                     ]
                 }
             };
@@ -215,11 +227,62 @@ pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::{num, seconds};
+    use crate::snapshot::{FamilySnapshot, HistogramValue, Series, Snapshot, Value};
+    use crate::{Format, Kind};
+
+    #[test]
+    fn a_quantile_is_shown_as_its_bucket() {
+        // Ten calls of about 1.7µs and one of 3s: interpolating would claim a p50 of 1.3µs.
+        let calls = HistogramValue {
+            bounds: vec![0.000_002_5, 0.000_1, 1.0],
+            buckets: vec![10, 0, 0, 1],
+            sum: 3.000_017,
+        };
+        let snapshot = Snapshot {
+            time: std::time::SystemTime::now(),
+            tags: Vec::new(),
+            families: vec![FamilySnapshot {
+                name: "work_seconds",
+                help: "Work.",
+                unit: "seconds",
+                kind: Kind::Histogram,
+                series: vec![Series {
+                    labels: vec![],
+                    value: Value::Histogram(calls),
+                    exemplars: vec![],
+                }],
+            }],
+        };
+        let table = snapshot.render(Format::Table);
+        let row = table.lines().nth(1).unwrap();
+        let cells: Vec<&str> = row
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        assert_eq!(
+            cells,
+            [
+                "work_seconds",
+                "11",
+                "272.7ms",
+                "≤ 2.5µs",
+                "≤ 2.5µs",
+                "> 1s",
+                "> 1s"
+            ],
+            "{table}"
+        );
+    }
 
     #[test]
     fn numbers_are_short() {
         assert_eq!(num(3.0), "3");
         assert_eq!(num(0.25), "0.25");
+        assert_eq!(num(523.636_364), "523.6");
+        assert_eq!(num(1.5), "1.5");
+        assert_eq!(num(0.001_234_56), "0.001235");
+        assert_eq!(num(12_345.678), "12346");
         assert_eq!(num(0.000_002_5), "2.500e-6");
         assert_eq!(num(f64::INFINITY), "+Inf");
         assert_eq!(seconds(0.000_000_85), "850ns");

@@ -72,6 +72,27 @@ impl HistogramValue {
         (n > 0).then(|| self.sum / n as f64)
     }
 
+    /// The upper bound of the bucket that holds the `q`-quantile (0 ≤ q ≤ 1), `+Inf` past
+    /// the last bound: all that the buckets say for certain, that the quantile is at most
+    /// this. `None` when empty.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn quantile_bound(&self, q: f64) -> Option<f64> {
+        let total = self.count();
+        if total == 0 || !(0.0..=1.0).contains(&q) {
+            return None;
+        }
+        let rank = q * total as f64;
+        let mut below = 0u64;
+        for (i, &n) in self.buckets.iter().enumerate() {
+            below += n;
+            if n > 0 && below as f64 >= rank {
+                return Some(self.bounds.get(i).copied().unwrap_or(f64::INFINITY));
+            }
+        }
+        Some(f64::INFINITY)
+    }
+
     /// The `q`-quantile (0 ≤ q ≤ 1) estimated from the buckets by linear interpolation
     /// within the bucket that holds it, as PromQL's `histogram_quantile` does: the lowest
     /// bucket is taken to start at 0 (or at its bound if that is negative), and a quantile

@@ -52,20 +52,18 @@ pub(crate) fn line(name: &str, labels: &[(&str, &str)], value: &Value) -> String
     let _ = match value {
         Value::Counter(n) => write!(out, " {n}"),
         Value::Gauge(v) | Value::Total(v) => write!(out, " {v}"),
+        // Each quantile as the bucket that holds it, all the buckets tell for certain:
+        // `p50<=0.25`, or `p99>10` past the last bound.
         Value::Histogram(h) => {
-            let q = |p| {
-                h.quantile(p)
-                    .map_or_else(|| "-".to_owned(), |v| v.to_string())
-            };
-            write!(
-                out,
-                " count={} sum={} p50={} p90={} p99={}",
-                h.count(),
-                h.sum,
-                q(0.5),
-                q(0.9),
-                q(0.99)
-            )
+            let _ = write!(out, " count={} sum={}", h.count(), h.sum);
+            for (name, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)] {
+                let _ = match (h.quantile_bound(q), h.bounds.last()) {
+                    (Some(b), Some(last)) if b.is_infinite() => write!(out, " {name}>{last}"),
+                    (Some(b), _) => write!(out, " {name}<={b}"),
+                    (None, _) => write!(out, " {name}=-"),
+                };
+            }
+            Ok(())
         }
         Value::Summary(s) => {
             let _ = write!(out, " count={} sum={}", s.count, s.sum);
