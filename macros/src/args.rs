@@ -77,34 +77,7 @@ impl Args {
                 if !self.labels.is_empty() || !self.computed.is_empty() {
                     return Err(duplicate());
                 }
-                meta.parse_nested_meta(|label| {
-                    let Some(key) = label.path.get_ident().cloned() else {
-                        return Err(label.error("expected a label name such as `region`"));
-                    };
-                    names::check_label_name(&key.to_string(), key.span(), attr.reserved_labels())?;
-                    let taken = self.labels.iter().map(|(k, _)| k);
-                    if taken
-                        .chain(self.computed.iter().map(|(k, _)| k))
-                        .any(|k| *k == key)
-                    {
-                        return Err(label.error(format!("duplicate label `{key}`")));
-                    }
-                    match label.value()?.parse()? {
-                        Expr::Lit(ExprLit {
-                            lit: Lit::Str(text),
-                            attrs,
-                        }) if attrs.is_empty() => self.labels.push((key, text)),
-                        expr if attr == Attr::Metric => {
-                            return Err(syn::Error::new_spanned(
-                                expr,
-                                "a static's labels are constant: use a string literal, \
-                                 or a `Family` for values known at run time",
-                            ));
-                        }
-                        expr => self.computed.push((key, expr)),
-                    }
-                    Ok(())
-                })?;
+                self.labels_option(attr, meta)?;
             }
             "buckets" => {
                 if self.buckets.is_some() {
@@ -143,6 +116,38 @@ impl Args {
             _ => return Err(meta.error("unknown option")),
         }
         Ok(())
+    }
+
+    /// `labels(key = "text", key = expr, …)`.
+    fn labels_option(&mut self, attr: Attr, meta: &ParseNestedMeta) -> Result<()> {
+        meta.parse_nested_meta(|label| {
+            let Some(key) = label.path.get_ident().cloned() else {
+                return Err(label.error("expected a label name such as `region`"));
+            };
+            names::check_label_name(&key.to_string(), key.span(), attr.reserved_labels())?;
+            let taken = self.labels.iter().map(|(k, _)| k);
+            if taken
+                .chain(self.computed.iter().map(|(k, _)| k))
+                .any(|k| *k == key)
+            {
+                return Err(label.error(format!("duplicate label `{key}`")));
+            }
+            match label.value()?.parse()? {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(text),
+                    attrs,
+                }) if attrs.is_empty() => self.labels.push((key, text)),
+                expr if attr == Attr::Metric => {
+                    return Err(syn::Error::new_spanned(
+                        expr,
+                        "a static's labels are constant: use a string literal, \
+                         or a `Family` for values known at run time",
+                    ));
+                }
+                expr => self.computed.push((key, expr)),
+            }
+            Ok(())
+        })
     }
 
     /// The path to the runtime's private module.

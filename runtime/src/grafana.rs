@@ -42,11 +42,11 @@ pub fn dashboard(title: &str) -> String {
                 instrumented = true;
                 let i = functions
                     .iter()
-                    .position(|f| f.module == module && f.function == function)
+                    .position(|f| f.module == module && f.name == function)
                     .unwrap_or_else(|| {
                         functions.push(Function {
                             module,
-                            function,
+                            name: function,
                             calls: None,
                             durations: None,
                         });
@@ -65,7 +65,7 @@ pub fn dashboard(title: &str) -> String {
             others.push(family);
         }
     }
-    let mut panels = Panels::default();
+    let mut panels = Grid::default();
     for f in &functions {
         panels.function(f);
     }
@@ -113,7 +113,7 @@ pub fn queries(title: &str, window: &str) -> Vec<String> {
 /// An instrumented function and the families it records into.
 struct Function {
     module: &'static str,
-    function: &'static str,
+    name: &'static str,
     calls: Option<String>,
     durations: Option<String>,
 }
@@ -144,13 +144,13 @@ fn uid(title: &str) -> String {
 
 /// Panels laid out in a grid 24 units wide, three to a line.
 #[derive(Default)]
-struct Panels {
+struct Grid {
     panels: Vec<Value>,
     y: u32,
     x: u32,
 }
 
-impl Panels {
+impl Grid {
     fn row(&mut self, title: &str) {
         self.newline();
         let id = self.panels.len() + 1;
@@ -203,10 +203,10 @@ impl Panels {
     }
 
     fn function(&mut self, f: &Function) {
-        self.row(&format!("{}::{}", f.module, f.function));
+        self.row(&format!("{}::{}", f.module, f.name));
         let of = format!(
             "function=\"{}\",module=\"{}\"",
-            promql_string(f.function),
+            promql_string(f.name),
             promql_string(f.module)
         );
         if let Some(calls) = &f.calls {

@@ -106,6 +106,14 @@ fn with_labels(name: &str, suffix: &str, labels: &str, extra: &str) -> String {
     s
 }
 
+/// `text` inside a PromQL double-quoted string, for the rules and dashboards that query the
+/// series: escaped as a label value is, which PromQL reads back the same.
+pub(crate) fn promql_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_label_value(&mut out, text);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,12 +155,4 @@ mod tests {
             assert_eq!(s, want);
         }
     }
-}
-
-/// `text` inside a PromQL double-quoted string, for the rules and dashboards that query the
-/// series: escaped as a label value is, which PromQL reads back the same.
-pub(crate) fn promql_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    escape_label_value(&mut out, text);
-    out
 }

@@ -1,6 +1,8 @@
 //! The Grafana dashboard: a row per instrumented function with its calls, error share and
-//! duration percentiles, a panel per other metric, and every PromQL expression in it accepted
+//! duration percentiles, a panel per other metric, and every `PromQL` expression in it accepted
 //! by `promtool check rules` as a recording rule.
+
+use std::fmt::Write as _;
 
 use meterbox::{counted, instrumented, metric, Counter, Family, Gauge, Histogram, Summary};
 use meterbox_tests::run_tool;
@@ -137,10 +139,11 @@ fn every_query_is_valid_promql() {
     assert!(queries.len() > 10, "{queries:?}");
     let mut rules = String::from("groups:\n- name: dashboard\n  rules:\n");
     for (i, query) in queries.iter().enumerate() {
-        rules.push_str(&format!(
-            "  - record: dashboard:query{i}\n    expr: '{}'\n",
+        let _ = writeln!(
+            rules,
+            "  - record: dashboard:query{i}\n    expr: '{}'",
             query.replace('\'', "''")
-        ));
+        );
     }
     let dir = std::env::temp_dir().join(format!("meterbox-grafana-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -3,6 +3,8 @@
 //! and `promtool test rules` showing that the fast burn pages for a burst of errors or slow
 //! calls and that nothing fires within budget.
 
+use std::fmt::Write as _;
+
 use meterbox::slo::{prometheus_rules, Objective};
 use meterbox::{counted, instrumented, render, timed, Format};
 use meterbox_tests::run_tool;
@@ -109,9 +111,7 @@ fn promtool_checks_the_rules_and_their_alerts_fire_as_they_should() {
     let case = |series: &[(&str, &str)], fast: &str| {
         let mut text = String::from("  - interval: 1m\n    input_series:\n");
         for (name, values) in series {
-            text.push_str(&format!(
-                "      - series: '{name}'\n        values: '{values}'\n"
-            ));
+            let _ = writeln!(text, "      - series: '{name}'\n        values: '{values}'");
         }
         text.push_str("    alert_rule_test:\n");
         text.push_str("      - eval_time: 60m\n        alertname: ErrorBudgetFastBurn\n");

@@ -1,5 +1,7 @@
 //! The catalog as a Markdown table.
 
+use std::fmt::Write as _;
+
 use super::{Catalog, CatalogLabel};
 
 /// One row a metric: name, type, unit, labels with their values, help, and where defined.
@@ -14,15 +16,16 @@ pub(super) fn table(catalog: &Catalog) -> String {
         if !metric.functions.is_empty() {
             sites = metric.functions.iter().map(|f| format!("`{f}`")).collect();
         }
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
             metric.name,
             metric.kind.as_str(),
             cell(&metric.unit),
             labels.join(", "),
             cell(&metric.help),
             cell(&sites.join(", ")),
-        ));
+        );
     }
     out
 }

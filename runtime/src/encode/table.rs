@@ -255,13 +255,13 @@ mod tests {
         };
         let table = snapshot.render(Format::Table);
         let row = table.lines().nth(1).unwrap();
-        let cells: Vec<&str> = row
+        let shown: Vec<&str> = row
             .split("  ")
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .collect();
         assert_eq!(
-            cells,
+            shown,
             [
                 "work_seconds",
                 "11",

@@ -72,7 +72,10 @@ impl FamilyLayout {
         let mut merged = SeriesMap::default();
         for s in &self.fixed {
             if let Some(&first) = s.cells.first() {
-                merged.series(&self.exposed, s.labels.clone(), first).cells = s.cells.clone();
+                merged
+                    .series(&self.exposed, s.labels.clone(), first)
+                    .cells
+                    .clone_from(&s.cells);
             }
         }
         for d in &self.growing {

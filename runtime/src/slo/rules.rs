@@ -15,21 +15,58 @@ const RECORD: &str = "slo:sli_error:ratio_rate";
 /// The windows the alerts read.
 const WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
 
-/// An alert: its name, severity, and the (burn rate, long window, short window) pairs any
-/// one of which fires it. A burn rate of 14.4 over an hour spends 2% of a 30-day budget.
-const ALERTS: [(&str, &str, &str, [(f64, &str, &str); 2]); 2] = [
-    (
-        "ErrorBudgetFastBurn",
-        "page",
-        "fast",
-        [(14.4, "1h", "5m"), (6.0, "6h", "30m")],
-    ),
-    (
-        "ErrorBudgetSlowBurn",
-        "ticket",
-        "slowly",
-        [(3.0, "1d", "2h"), (1.0, "3d", "6h")],
-    ),
+/// An alert, fired by any one of its burns.
+struct Alert {
+    name: &'static str,
+    severity: &'static str,
+    /// How the summary says the budget is spent.
+    pace: &'static str,
+    burns: [Burn; 2],
+}
+
+/// The budget spent `rate` times faster than it lasts, over both windows. A rate of 14.4
+/// over an hour spends 2% of a 30-day budget.
+struct Burn {
+    rate: f64,
+    long: &'static str,
+    short: &'static str,
+}
+
+const ALERTS: [Alert; 2] = [
+    Alert {
+        name: "ErrorBudgetFastBurn",
+        severity: "page",
+        pace: "fast",
+        burns: [
+            Burn {
+                rate: 14.4,
+                long: "1h",
+                short: "5m",
+            },
+            Burn {
+                rate: 6.0,
+                long: "6h",
+                short: "30m",
+            },
+        ],
+    },
+    Alert {
+        name: "ErrorBudgetSlowBurn",
+        severity: "ticket",
+        pace: "slowly",
+        burns: [
+            Burn {
+                rate: 3.0,
+                long: "1d",
+                short: "2h",
+            },
+            Burn {
+                rate: 1.0,
+                long: "3d",
+                short: "6h",
+            },
+        ],
+    },
 ];
 
 /// The rules of every objective attached to a function, as a Prometheus rule file (YAML),
@@ -75,7 +112,7 @@ pub fn prometheus_rules() -> String {
 /// The objectives in name order, each with its uses; objectives of one name are one.
 fn objectives() -> Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> {
     let mut out: Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> = Vec::new();
-    for u in METERBOX_OBJECTIVES_V0.iter() {
+    for u in METERBOX_OBJECTIVES_V0 {
         match out.iter_mut().find(|(o, _)| o.name == u.objective.name) {
             Some((_, uses)) => uses.push(u),
             None => out.push((u.objective, vec![u])),
@@ -136,10 +173,16 @@ fn write_indicator(
     let mut budget = String::from("(1 - ");
     push_f64(&mut budget, target);
     budget.push(')');
-    for (alert, severity, speed, conditions) in ALERTS {
-        let expr: Vec<String> = conditions
+    for Alert {
+        name,
+        severity,
+        pace,
+        burns,
+    } in ALERTS
+    {
+        let expr: Vec<String> = burns
             .iter()
-            .map(|(rate, long, short)| {
+            .map(|Burn { rate, long, short }| {
                 let mut factor = String::new();
                 push_f64(&mut factor, *rate);
                 format!(
@@ -147,7 +190,7 @@ fn write_indicator(
                 )
             })
             .collect();
-        let _ = writeln!(out, "    - alert: {}", quoted(alert));
+        let _ = writeln!(out, "    - alert: {}", quoted(name));
         let _ = writeln!(out, "      expr: {}", quoted(&expr.join(" or ")));
         out.push_str(&labels);
         let _ = writeln!(out, "        severity: {}", quoted(severity));
@@ -156,7 +199,7 @@ fn write_indicator(
             out,
             "        summary: {}",
             quoted(&format!(
-                "The {} objective `{}` is spending its error budget {speed}.",
+                "The {} objective `{}` is spending its error budget {pace}.",
                 sli(indicator),
                 objective.name
             ))
