@@ -15,7 +15,7 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps, victoria-metrics (Debian packages), Python prometheus_client and opentelemetry-proto"
+step "tools: prometheus and promtool, the pushgateway, carbon-cache, collectd, redis, wrk, ps, victoria-metrics, chromium (Debian packages), Python prometheus_client and opentelemetry-proto"
 missing=()
 command -v promtool >/dev/null && command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null || missing+=(prometheus-pushgateway)
@@ -25,6 +25,7 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v ps >/dev/null || missing+=(procps)
 command -v victoria-metrics >/dev/null || missing+=(victoria-metrics)
+command -v chromium >/dev/null || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

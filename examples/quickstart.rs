@@ -1,5 +1,6 @@
 //! A small order pipeline, instrumented. While it runs, its metrics are served on
-//! <http://127.0.0.1:9464/metrics>; the metrics table is printed when it ends.
+//! <http://127.0.0.1:9464/metrics> and drawn on <http://127.0.0.1:9464/>; the metrics table
+//! is printed when it ends.
 //!
 //! Run it with `cargo run --example quickstart`; `-- --linger 60` keeps the endpoint up for
 //! a minute after the orders are processed (Ctrl-C ends it sooner, table included).
@@ -119,7 +120,8 @@ fn main() {
     // The endpoint is a convenience here: if the port is taken, the example goes on.
     let server = match meterbox::serve("127.0.0.1:9464") {
         Ok(server) => {
-            println!("serving http://{}/metrics", server.local_addr());
+            let addr = server.local_addr();
+            println!("serving http://{addr}/metrics, and a dashboard on http://{addr}/");
             Some(server)
         }
         Err(err) => {

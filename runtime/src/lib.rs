@@ -50,6 +50,8 @@ pub mod alloc;
 mod capture;
 pub mod catalog;
 mod clock;
+#[cfg(feature = "serve")]
+mod dashboard;
 mod dump;
 mod encode;
 #[cfg(feature = "metrics-facade")]

@@ -415,8 +415,10 @@ impl Drop for RedisServer {
     }
 }
 
+mod chromium;
 mod otlp_receiver;
 mod victoria;
+pub use chromium::Chromium;
 pub use otlp_receiver::OtlpReceiver;
 pub use victoria::VictoriaMetrics;
 

@@ -33,6 +33,7 @@ const LAYERS: &[&str] = &[
     "snapshot",
     "capture",
     "encode",
+    "dashboard",
     "serve",
     "http",
     "facade",

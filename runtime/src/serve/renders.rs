@@ -52,6 +52,11 @@ impl Renders {
         })
     }
 
+    /// How long a request waits for its body.
+    pub(super) fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The body for `format`, gzip-compressed if `gzip`: the render running now, or a new one.
     pub(super) async fn body(
         self: &Arc<Self>,

@@ -10,6 +10,7 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use super::negotiate::accepts_gzip;
 use super::renders::{Failure, Renders};
+use crate::dashboard::{History, PAGE as PAGE_HTML};
 use crate::Format;
 
 fn plain(status: StatusCode, text: impl Into<Bytes>) -> Response<Full<Bytes>> {
@@ -47,15 +48,60 @@ fn has_body(request: &Request<Incoming>) -> bool {
     length || request.headers().contains_key(header::TRANSFER_ENCODING)
 }
 
+/// The dashboard's routes: the page, and the data its script reads.
+const PAGE: &str = "/";
+const DATA: &str = "/api/dashboard";
+
+/// The value of `name` in a query string, percent-decoded.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    // Two hex digits make at most 255.
+                    #[allow(clippy::cast_possible_truncation)]
+                    (Some(a), Some(b)) => out.push((a * 16 + b) as u8),
+                    _ => return None,
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 pub(super) async fn respond(
     request: &Request<Incoming>,
     token: Option<&str>,
     renders: &Arc<Renders>,
+    dashboard: Option<&Arc<History>>,
 ) -> Response<Full<Bytes>> {
+    let path = request.uri().path();
+    let dashboard = dashboard.filter(|_| path == PAGE || path == DATA);
     if let Some(token) = token {
+        // A browser cannot send a header when it opens a page: the dashboard also takes
+        // the token as `?token=`, which its script passes on as the header.
+        let in_query = dashboard
+            .and_then(|_| query_value(request.uri().query()?, "token"))
+            .unwrap_or_default();
         let given = header(request, header::AUTHORIZATION)
             .and_then(bearer)
-            .unwrap_or_default();
+            .unwrap_or(&in_query);
         if !same_secret(given.as_bytes(), token.as_bytes()) {
             let mut response = plain(StatusCode::UNAUTHORIZED, "a bearer token is required\n");
             response
@@ -77,7 +123,10 @@ pub(super) async fn respond(
             "requests to this endpoint have no body\n",
         );
     }
-    let format = match request.uri().path() {
+    if let Some(history) = dashboard {
+        return dashboard_response(path, history, renders.timeout()).await;
+    }
+    let format = match path {
         "/metrics" => Format::negotiate(header(request, header::ACCEPT)),
         "/metrics.json" => Format::Json,
         _ => return plain(StatusCode::NOT_FOUND, "try /metrics or /metrics.json\n"),
@@ -111,6 +160,38 @@ pub(super) async fn respond(
         header::VARY,
         HeaderValue::from_static("Accept, Accept-Encoding"),
     );
+    response
+}
+
+/// The dashboard's page, or its data, worked out on the blocking pool.
+async fn dashboard_response(
+    path: &str,
+    history: &Arc<History>,
+    timeout: std::time::Duration,
+) -> Response<Full<Bytes>> {
+    let (body, content_type) = if path == PAGE {
+        (
+            Bytes::from_static(PAGE_HTML.as_bytes()),
+            "text/html; charset=utf-8",
+        )
+    } else {
+        let history = Arc::clone(history);
+        let work = tokio::task::spawn_blocking(move || crate::dashboard::data(&history));
+        match tokio::time::timeout(timeout, work).await {
+            Ok(Ok(json)) => (Bytes::from(json), "application/json"),
+            Ok(Err(_)) => return plain(StatusCode::INTERNAL_SERVER_ERROR, "rendering failed\n"),
+            Err(_) => {
+                return plain(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the metrics took longer than the render timeout\n",
+                )
+            }
+        }
+    };
+    let mut response = Response::new(Full::new(body));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
