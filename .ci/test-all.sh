@@ -139,6 +139,11 @@ grep -q 'images_resized_total{function="resize",module="redis_shared",result="ok
 step "axum example"
 cargo run -q --example axum --features axum -- --self-test
 
+step "metrics as code: the example's rules pass promtool"
+cargo run -q --example metrics_as_code -- target/metrics-as-code
+promtool check rules target/metrics-as-code/slo.rules.yml
+grep -q 'objective: .checkout.' target/metrics-as-code/slo.rules.yml
+
 step "quickstart"
 cargo build -q --example quickstart
 cargo run -q --example quickstart -- --linger 5 >target/quickstart.out 2>&1 &
