@@ -40,16 +40,18 @@ const LABELS: [&str; 3] = [
     "http_response_status_code",
 ];
 
+/// The duration histogram's bounds: the conventions'.
+pub(super) const DURATION_BOUNDS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
+/// The name of the duration histogram.
+pub(super) const DURATION_NAME: &str = "http_server_request_duration_seconds";
+
 /// Duration of HTTP server requests.
 #[crate::metric(name = "http_server_request_duration_seconds", unit = "seconds")]
 pub(super) static DURATION: Conditional<Family<Histogram, 3>> = Conditional::new(
-    Family::with_prototype(
-        LABELS,
-        // The conventions' bounds.
-        Histogram::new(&[
-            0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
-        ]),
-    ),
+    Family::with_prototype(LABELS, Histogram::new(&DURATION_BOUNDS)),
     || shown(REQUESTS),
 );
 

@@ -54,6 +54,8 @@ mod families;
 mod request;
 
 pub use body::{RequestBody, ResponseBody, SizedResponseFuture};
+
+use crate::slo::{threshold_is_a_bound, Indicator, Objective, ObjectiveError};
 use request::InFlight;
 
 /// The layer that records every request of the service it wraps. See the [module](self).
@@ -96,6 +98,44 @@ impl<Bodies> MetricsLayer<Bodies> {
             allocations: self.allocations,
             bodies: PhantomData,
         }
+    }
+
+    /// Feeds `objective` with every request the layer records: its success target counts
+    /// an answer with a 5xx status as a failure, and its latency target reads the duration
+    /// histogram. Its rules are among [`slo::prometheus_rules`](crate::slo::prometheus_rules).
+    ///
+    /// ```
+    /// use meterbox::slo::Objective;
+    ///
+    /// static API: Objective = Objective::new("api").success(0.999).latency(0.99, 0.5);
+    ///
+    /// let layer = meterbox::http::layer().objective(&API)?;
+    /// # drop(layer);
+    /// # Ok::<(), meterbox::slo::ObjectiveError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// When the objective's latency threshold is not one of the duration histogram's bounds
+    /// (the conventions': 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5
+    /// and 10 seconds).
+    pub fn objective(self, objective: &'static Objective) -> Result<Self, ObjectiveError> {
+        if !threshold_is_a_bound(objective, &families::DURATION_BOUNDS) {
+            return Err(ObjectiveError::ThresholdNotABound {
+                objective: objective.name(),
+                threshold: objective.latency_target().map_or(0.0, |(_, t)| t),
+                bounds: &families::DURATION_BOUNDS,
+            });
+        }
+        // The histogram's own definition, from the registry it is linked into.
+        if let Some(duration) = crate::registry()
+            .iter()
+            .find(|d| d.name == families::DURATION_NAME)
+        {
+            crate::slo::attach(objective, duration, Indicator::Responses);
+            crate::slo::attach(objective, duration, Indicator::Latency);
+        }
+        Ok(self)
     }
 
     /// Also records the bytes the service allocated for each request, in

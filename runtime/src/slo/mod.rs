@@ -22,6 +22,8 @@ mod rules;
 
 pub use rules::prometheus_rules;
 
+use std::sync::{Mutex, PoisonError};
+
 use crate::registry::Descriptor;
 
 /// What an objective promises: that a share of calls succeed, that a share of calls are
@@ -111,23 +113,106 @@ impl Objective {
     }
 }
 
-/// Which of an objective's indicators a use feeds.
+/// What a use feeds an objective with.
 #[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Indicator {
-    /// Calls by result, from `#[counted]`.
+    /// Calls by result, from `#[counted]`: an error or a panic fails.
     Success,
-    /// Durations, from `#[timed]`.
+    /// Durations, from `#[timed]` or the HTTP layer's histogram.
     Latency,
+    /// HTTP requests by status, from the HTTP layer's duration histogram: a 5xx fails.
+    Responses,
+}
+
+impl Indicator {
+    /// The indicator of the objective it feeds, as the rules' `sli` label names it.
+    pub(crate) fn sli(self) -> &'static str {
+        match self {
+            Indicator::Success | Indicator::Responses => "success",
+            Indicator::Latency => "latency",
+        }
+    }
 }
 
 /// An objective attached to an instrumented function's family. Written by the attributes.
 #[doc(hidden)]
+#[derive(Clone, Copy)]
 pub struct ObjectiveUse {
     pub objective: &'static Objective,
     pub descriptor: &'static Descriptor,
     pub indicator: Indicator,
 }
+
+/// Uses made at run time: the HTTP layer's.
+static RUNTIME_USES: Mutex<Vec<ObjectiveUse>> = Mutex::new(Vec::new());
+
+/// Feeds `objective` from `descriptor`'s series, once however often it is asked.
+#[cfg_attr(not(feature = "tower"), allow(dead_code))]
+pub(crate) fn attach(
+    objective: &'static Objective,
+    descriptor: &'static Descriptor,
+    indicator: Indicator,
+) {
+    let mut uses = RUNTIME_USES.lock().unwrap_or_else(PoisonError::into_inner);
+    let same = |u: &ObjectiveUse| {
+        core::ptr::eq(u.objective, objective)
+            && core::ptr::eq(u.descriptor, descriptor)
+            && u.indicator == indicator
+    };
+    if !uses.iter().any(same) {
+        uses.push(ObjectiveUse {
+            objective,
+            descriptor,
+            indicator,
+        });
+    }
+}
+
+/// Every use: the attributes', then those made at run time.
+pub(crate) fn uses() -> Vec<ObjectiveUse> {
+    let runtime = RUNTIME_USES.lock().unwrap_or_else(PoisonError::into_inner);
+    METERBOX_OBJECTIVES_V0
+        .iter()
+        .copied()
+        .chain(runtime.iter().copied())
+        .collect()
+}
+
+/// Why an objective cannot be attached.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ObjectiveError {
+    /// Its latency threshold is not one of the histogram's bounds, so the share of requests
+    /// under it cannot be read.
+    ThresholdNotABound {
+        /// The objective.
+        objective: &'static str,
+        /// Its threshold, in seconds.
+        threshold: f64,
+        /// The bounds it could be.
+        bounds: &'static [f64],
+    },
+}
+
+impl core::fmt::Display for ObjectiveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ObjectiveError::ThresholdNotABound {
+                objective,
+                threshold,
+                bounds,
+            } => write!(
+                f,
+                "the latency threshold {threshold} s of objective `{objective}` is not one of \
+                 the histogram's bucket bounds {bounds:?}, so the share of requests under it \
+                 cannot be computed"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ObjectiveError {}
 
 /// Every objective attached to a function, from the link-time slice.
 #[doc(hidden)]

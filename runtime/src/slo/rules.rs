@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Indicator, Objective, ObjectiveUse, METERBOX_OBJECTIVES_V0};
+use super::{uses, Indicator, Objective, ObjectiveUse};
 use crate::naming::with_total;
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::syntax::{promql_string, push_f64};
@@ -94,25 +94,25 @@ pub fn prometheus_rules() -> String {
             quoted(&format!("meterbox-slo-{}", objective.name))
         );
         out.push_str("  rules:\n");
-        for indicator in [Indicator::Success, Indicator::Latency] {
-            let feeding: Vec<&ObjectiveUse> = uses
-                .iter()
-                .copied()
-                .filter(|u| u.indicator == indicator)
-                .collect();
-            let (Some(target), false) = (target(objective, indicator), feeding.is_empty()) else {
+        for (sli, target) in [
+            ("success", objective.success),
+            ("latency", objective.latency.map(|(target, _)| target)),
+        ] {
+            let feeding: Vec<&ObjectiveUse> =
+                uses.iter().filter(|u| u.indicator.sli() == sli).collect();
+            let (Some(target), false) = (target, feeding.is_empty()) else {
                 continue;
             };
-            write_indicator(&mut out, objective, indicator, target, &feeding);
+            write_indicator(&mut out, objective, sli, target, &feeding);
         }
     }
     out
 }
 
 /// The objectives in name order, each with its uses; objectives of one name are one.
-fn objectives() -> Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> {
-    let mut out: Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> = Vec::new();
-    for u in METERBOX_OBJECTIVES_V0 {
+fn objectives() -> Vec<(&'static Objective, Vec<ObjectiveUse>)> {
+    let mut out: Vec<(&'static Objective, Vec<ObjectiveUse>)> = Vec::new();
+    for u in uses() {
         match out.iter_mut().find(|(o, _)| o.name == u.objective.name) {
             Some((_, uses)) => uses.push(u),
             None => out.push((u.objective, vec![u])),
@@ -126,31 +126,18 @@ fn objectives() -> Vec<(&'static Objective, Vec<&'static ObjectiveUse>)> {
     out
 }
 
-fn target(objective: &Objective, indicator: Indicator) -> Option<f64> {
-    match indicator {
-        Indicator::Success => objective.success,
-        Indicator::Latency => objective.latency.map(|(target, _)| target),
-    }
-}
-
-fn sli(indicator: Indicator) -> &'static str {
-    match indicator {
-        Indicator::Success => "success",
-        Indicator::Latency => "latency",
-    }
-}
-
+/// The recording rules and alerts of one indicator (`sli`) of `objective`.
 fn write_indicator(
     out: &mut String,
     objective: &Objective,
-    indicator: Indicator,
+    sli: &str,
     target: f64,
     uses: &[&ObjectiveUse],
 ) {
     let labels = format!(
         "      labels:\n        objective: {}\n        sli: {}\n",
         quoted(objective.name),
-        quoted(sli(indicator))
+        quoted(sli)
     );
     for window in WINDOWS {
         let _ = writeln!(
@@ -161,14 +148,13 @@ fn write_indicator(
         let _ = writeln!(
             out,
             "      expr: {}",
-            quoted(&error_ratio(objective, indicator, uses, window))
+            quoted(&error_ratio(objective, sli, uses, window))
         );
         out.push_str(&labels);
     }
     let selector = format!(
-        "{{objective=\"{}\",sli=\"{}\"}}",
+        "{{objective=\"{}\",sli=\"{sli}\"}}",
         promql_string(objective.name),
-        sli(indicator)
     );
     let mut budget = String::from("(1 - ");
     push_f64(&mut budget, target);
@@ -199,48 +185,48 @@ fn write_indicator(
             out,
             "        summary: {}",
             quoted(&format!(
-                "The {} objective `{}` is spending its error budget {pace}.",
-                sli(indicator),
+                "The {sli} objective `{}` is spending its error budget {pace}.",
                 objective.name
             ))
         );
     }
 }
 
-/// The share of bad events over `window`, summed over every function that feeds it.
-fn error_ratio(
-    objective: &Objective,
-    indicator: Indicator,
-    uses: &[&ObjectiveUse],
-    window: &str,
-) -> String {
-    let sum = |suffix: &str, extra: &str| {
-        let rates: Vec<String> = uses
-            .iter()
-            .map(|u| {
-                format!(
-                    "rate({}{suffix}{}[{window}])",
-                    family(u),
-                    matchers(u, extra)
-                )
-            })
-            .collect();
-        format!("sum({})", rates.join(" or "))
+/// The share of bad events over `window`, summed over everything that feeds it: calls that
+/// ended in an error or a panic, HTTP requests answered with a 5xx, or for latency, what took
+/// longer than the threshold.
+fn error_ratio(objective: &Objective, sli: &str, uses: &[&ObjectiveUse], window: &str) -> String {
+    let rate = |u: &ObjectiveUse, suffix: &str, extra: &str| {
+        format!(
+            "rate({}{suffix}{}[{window}])",
+            family(u),
+            matchers(u, extra)
+        )
     };
-    match indicator {
-        Indicator::Success => format!(
-            "{} / {}",
-            sum("", "result=~\"error|panic\""),
-            sum("", "result=~\"ok|error|panic\"")
-        ),
-        Indicator::Latency => {
-            let threshold = objective.latency.map_or(0.0, |(_, t)| t);
-            let mut le = String::from("le=\"");
-            push_f64(&mut le, threshold);
-            le.push('"');
-            format!("1 - {} / {}", sum("_bucket", &le), sum("_count", ""))
-        }
+    let sum = |rates: Vec<String>| format!("sum({})", rates.join(" or "));
+    if sli == "latency" {
+        let threshold = objective.latency.map_or(0.0, |(_, t)| t);
+        let mut le = String::from("le=\"");
+        push_f64(&mut le, threshold);
+        le.push('"');
+        let good = uses.iter().map(|u| rate(u, "_bucket", &le)).collect();
+        let all = uses.iter().map(|u| rate(u, "_count", "")).collect();
+        return format!("1 - {} / {}", sum(good), sum(all));
     }
+    let (bad, all): (Vec<String>, Vec<String>) = uses
+        .iter()
+        .map(|u| match u.indicator {
+            Indicator::Responses => (
+                rate(u, "_count", "http_response_status_code=~\"5..\""),
+                rate(u, "_count", ""),
+            ),
+            Indicator::Success | Indicator::Latency => (
+                rate(u, "", "result=~\"error|panic\""),
+                rate(u, "", "result=~\"ok|error|panic\""),
+            ),
+        })
+        .unzip();
+    format!("{} / {}", sum(bad), sum(all))
 }
 
 /// The family's name as the text formats show it.
