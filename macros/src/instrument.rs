@@ -213,7 +213,7 @@ impl Instrument {
         let at = objective.span();
         match self.attr {
             FnAttr::Counted => {
-                quote_spanned!(at=> #p::objective!(success #objective, #descriptor);)
+                quote_spanned!(at=> #p::objective!(Success #objective, #descriptor);)
             }
             FnAttr::Timed => {
                 let bounds = self.args.buckets.as_ref().map_or_else(
@@ -229,7 +229,7 @@ impl Instrument {
                          bucket bounds, so the share of calls under it cannot be computed: \
                          add it to `buckets`"
                     );
-                    #p::objective!(latency #objective, #descriptor);
+                    #p::objective!(Latency #objective, #descriptor);
                 }
             }
             // Not among these attributes' options.

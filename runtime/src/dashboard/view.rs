@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::history::{pack, History, Tick};
 use crate::metrics::Kind;
-use crate::snapshot::{snapshot, FamilySnapshot, HistogramValue, Value};
+use crate::snapshot::{holding, snapshot, FamilySnapshot, HistogramValue, Value};
 
 /// The most series of one family sent to the page; the rest are counted.
 const MAX_SERIES: usize = 200;
@@ -196,22 +196,13 @@ impl Function {
     }
 }
 
-/// The index of the bucket that holds the `q`-quantile of `counts` (not cumulative); `None`
-/// when there are no observations.
+/// The index of the bucket that holds the `q`-quantile of `counts` (not cumulative, whole
+/// numbers); `None` when there are no observations.
 fn bucket_of(counts: &[f64], q: f64) -> Option<usize> {
-    let total: f64 = counts.iter().sum();
-    if total <= 0.0 {
-        return None;
-    }
-    let rank = q * total;
-    let mut below = 0.0;
-    for (i, &n) in counts.iter().enumerate() {
-        below += n;
-        if n > 0.0 && below >= rank {
-            return Some(i);
-        }
-    }
-    counts.len().checked_sub(1)
+    // Counts of observations: whole, non-negative, far below 2^53.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let whole: Vec<u64> = counts.iter().map(|&c| c.max(0.0).round() as u64).collect();
+    holding(&whole, q).map(|(i, _, _)| i)
 }
 
 fn labels_json(labels: &Labels) -> Json {

@@ -239,28 +239,23 @@ pub const fn threshold_is_a_bound(objective: &Objective, bounds: &[f64]) -> bool
     false
 }
 
-/// Registers an objective's use by the function around it. Used by generated code only.
+/// Registers an objective's use by the function around it: `Success` for its calls,
+/// `Latency` for its durations. Used by generated code only.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __objective {
-    (success $objective:path, $descriptor:path) => {
-        #[$crate::__private::linkme::distributed_slice($crate::__private::METERBOX_OBJECTIVES_V0)]
-        #[linkme(crate = $crate::__private::linkme)]
-        static __METERBOX_SUCCESS_OBJECTIVE: $crate::__private::ObjectiveUse =
-            $crate::__private::ObjectiveUse {
+    ($indicator:ident $objective:path, $descriptor:path) => {
+        // In a block of its own, so that a function's calls and durations each have one.
+        const _: () = {
+            #[$crate::__private::linkme::distributed_slice(
+                $crate::__private::METERBOX_OBJECTIVES_V0
+            )]
+            #[linkme(crate = $crate::__private::linkme)]
+            static USE: $crate::__private::ObjectiveUse = $crate::__private::ObjectiveUse {
                 objective: &$objective,
                 descriptor: &$descriptor,
-                indicator: $crate::__private::Indicator::Success,
+                indicator: $crate::__private::Indicator::$indicator,
             };
-    };
-    (latency $objective:path, $descriptor:path) => {
-        #[$crate::__private::linkme::distributed_slice($crate::__private::METERBOX_OBJECTIVES_V0)]
-        #[linkme(crate = $crate::__private::linkme)]
-        static __METERBOX_LATENCY_OBJECTIVE: $crate::__private::ObjectiveUse =
-            $crate::__private::ObjectiveUse {
-                objective: &$objective,
-                descriptor: &$descriptor,
-                indicator: $crate::__private::Indicator::Latency,
-            };
+        };
     };
 }

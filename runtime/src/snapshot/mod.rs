@@ -2,6 +2,8 @@
 
 mod value;
 
+#[cfg_attr(not(feature = "serve"), allow(unused_imports))]
+pub(crate) use value::holding;
 pub use value::{HistogramValue, SummaryValue, Value};
 
 use std::borrow::Cow;

@@ -78,19 +78,8 @@ impl HistogramValue {
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
     pub fn quantile_bound(&self, q: f64) -> Option<f64> {
-        let total = self.count();
-        if total == 0 || !(0.0..=1.0).contains(&q) {
-            return None;
-        }
-        let rank = q * total as f64;
-        let mut below = 0u64;
-        for (i, &n) in self.buckets.iter().enumerate() {
-            below += n;
-            if n > 0 && below as f64 >= rank {
-                return Some(self.bounds.get(i).copied().unwrap_or(f64::INFINITY));
-            }
-        }
-        Some(f64::INFINITY)
+        let (i, _, _) = holding(&self.buckets, q)?;
+        Some(self.bounds.get(i).copied().unwrap_or(f64::INFINITY))
     }
 
     /// The `q`-quantile (0 ≤ q ≤ 1) estimated from the buckets by linear interpolation
@@ -100,29 +89,17 @@ impl HistogramValue {
     #[must_use]
     #[allow(clippy::cast_precision_loss)]
     pub fn quantile(&self, q: f64) -> Option<f64> {
-        let total = self.count();
-        if total == 0 || !(0.0..=1.0).contains(&q) {
-            return None;
-        }
-        let rank = q * total as f64;
-        let mut below = 0u64;
-        for (i, &n) in self.buckets.iter().enumerate() {
-            let upto = below + n;
-            if n > 0 && upto as f64 >= rank {
-                let Some(&upper) = self.bounds.get(i) else {
-                    return self.bounds.last().copied();
-                };
-                let lower = if i == 0 {
-                    upper.min(0.0)
-                } else {
-                    self.bounds[i - 1]
-                };
-                let within = (rank - below as f64) / n as f64;
-                return Some(lower + (upper - lower) * within.clamp(0.0, 1.0));
-            }
-            below = upto;
-        }
-        self.bounds.last().copied()
+        let (i, below, rank) = holding(&self.buckets, q)?;
+        let Some(&upper) = self.bounds.get(i) else {
+            return self.bounds.last().copied();
+        };
+        let lower = if i == 0 {
+            upper.min(0.0)
+        } else {
+            self.bounds[i - 1]
+        };
+        let within = (rank - below as f64) / self.buckets[i] as f64;
+        Some(lower + (upper - lower) * within.clamp(0.0, 1.0))
     }
 
     /// The upper bound of the highest bucket that holds an observation
@@ -132,6 +109,26 @@ impl HistogramValue {
         let i = self.buckets.iter().rposition(|&n| n > 0)?;
         Some(self.bounds.get(i).copied().unwrap_or(f64::INFINITY))
     }
+}
+
+/// The bucket of `counts` (not cumulative) that holds the `q`-quantile: its index, the count
+/// of the buckets below it, and the quantile's rank among the observations. `None` when
+/// there are none or `q` is outside 0 to 1.
+#[allow(clippy::cast_precision_loss)]
+pub(crate) fn holding(counts: &[u64], q: f64) -> Option<(usize, u64, f64)> {
+    let total: u64 = counts.iter().sum();
+    if total == 0 || !(0.0..=1.0).contains(&q) {
+        return None;
+    }
+    let rank = q * total as f64;
+    let mut below = 0u64;
+    for (i, &n) in counts.iter().enumerate() {
+        if n > 0 && (below + n) as f64 >= rank {
+            return Some((i, below, rank));
+        }
+        below += n;
+    }
+    None
 }
 
 #[cfg(test)]
