@@ -158,8 +158,14 @@ fn check_values(request: &Value) {
             ("user".to_owned(), "u7".to_owned())
         ]
     );
-    assert!(point["timeUnixNano"].as_str().is_some());
-    assert!(point["startTimeUnixNano"].as_str().is_some());
+    // Cumulative from the process's start, which came before this test.
+    let nanos = |key: &str| -> u128 { point[key].as_str().unwrap().parse().unwrap() };
+    let began = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    assert!(nanos("startTimeUnixNano") < nanos("timeUnixNano"));
+    assert!(nanos("startTimeUnixNano") + 50_000_000 < began, "{point}");
 
     let payload = metric(request, "otlp_payload");
     let point = &payload["summary"]["dataPoints"][0];

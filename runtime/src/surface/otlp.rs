@@ -47,8 +47,23 @@ pub struct OtlpSurfacer {
     headers: Vec<(String, String)>,
     resource: Vec<(String, String)>,
     agent: ureq::Agent,
-    /// The start of the cumulative interval: when the surfacer was made.
+    /// The start of the cumulative interval: when the process started, where it can tell,
+    /// as the link-time metrics count from then; else when the surfacer was made.
     start: SystemTime,
+}
+
+/// When the process started, where the process collector reads it; else now.
+fn counting_since() -> SystemTime {
+    #[cfg(feature = "process")]
+    if let Some(reading) = crate::process::read() {
+        let since = Duration::try_from_secs_f64(reading.start_time_seconds)
+            .ok()
+            .and_then(|d| UNIX_EPOCH.checked_add(d));
+        if let Some(since) = since {
+            return since;
+        }
+    }
+    SystemTime::now()
 }
 
 impl OtlpSurfacer {
@@ -100,7 +115,7 @@ impl OtlpSurfacer {
             headers,
             resource,
             agent: http::agent(Duration::from_secs(10)),
-            start: SystemTime::now(),
+            start: counting_since(),
         }
     }
 
