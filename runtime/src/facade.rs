@@ -323,10 +323,7 @@ impl metrics::CounterFn for CounterHandle {
 
     /// Raises the count to `value` if it is below; a counter never goes down.
     fn absolute(&self, value: u64) {
-        let now = self.0.get();
-        if value > now {
-            self.0.inc_by(value - now);
-        }
+        self.0.raise_to(value);
     }
 }
 

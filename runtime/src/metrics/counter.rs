@@ -53,4 +53,50 @@ impl Counter {
     pub fn get(&self) -> u64 {
         self.value.load(Ordering::Relaxed)
     }
+
+    /// Raises the count to `value` if it is below, in one step: callers that race raise it to
+    /// the highest of their values, never past it.
+    #[cfg_attr(not(feature = "metrics-facade"), allow(dead_code))]
+    pub(crate) fn raise_to(&self, value: u64) {
+        if !crate::ENABLED {
+            return;
+        }
+        let mut now = self.value.load(Ordering::Relaxed);
+        while value > now {
+            match self
+                .value
+                .compare_exchange_weak(now, value, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                Ok(_) => {
+                    if super::recording::RECORDING {
+                        super::recording::counter(self, value - now);
+                    }
+                    return;
+                }
+                Err(actual) => now = actual,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Counter;
+
+    #[test]
+    fn racing_raises_end_at_the_highest() {
+        static RAISED: Counter = Counter::new();
+        std::thread::scope(|s| {
+            for thread in 0..8u64 {
+                s.spawn(move || {
+                    for step in 0..10_000u64 {
+                        RAISED.raise_to(step * 8 + thread);
+                    }
+                });
+            }
+        });
+        assert_eq!(RAISED.get(), 9_999 * 8 + 7);
+        RAISED.raise_to(3);
+        assert_eq!(RAISED.get(), 9_999 * 8 + 7);
+    }
 }
