@@ -30,7 +30,11 @@ impl Chromium {
     #[must_use]
     pub fn start() -> Option<Self> {
         let binary = crate::tool("chromium")?;
-        let dir = std::env::temp_dir().join(format!("meterbox-chromium-{}", std::process::id()));
+        // A profile of its own: two browsers cannot share one.
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("meterbox-chromium-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut child = Command::new(binary)

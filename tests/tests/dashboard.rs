@@ -171,6 +171,16 @@ fn the_page_is_small_and_behind_the_token() {
     let size = gzip.finish().unwrap().len();
     assert!(size < 100_000, "{size} bytes gzipped");
 
+    // In a browser: the page passes the token in the query on to its data requests.
+    if let Some(mut browser) = Chromium::start() {
+        browser.open(&format!("http://{addr}/?token=s3cret"));
+        browser.wait_until(
+            "Number(document.body.dataset.updates || 0) >= 1",
+            Duration::from_secs(30),
+        );
+        assert!(browser.errors.is_empty(), "{:?}", browser.errors);
+    }
+
     let without = Server::new("127.0.0.1:0")
         .without_dashboard()
         .start()
