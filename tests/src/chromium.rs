@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
+/// Browsers started so far in this process.
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A browser with one page, killed on drop.
 pub struct Chromium {
     child: Child,
@@ -31,7 +34,6 @@ impl Chromium {
     pub fn start() -> Option<Self> {
         let binary = crate::tool("chromium")?;
         // A profile of its own: two browsers cannot share one.
-        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir =
             std::env::temp_dir().join(format!("meterbox-chromium-{}-{n}", std::process::id()));
