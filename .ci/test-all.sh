@@ -168,4 +168,6 @@ grep -q '^orders_total ' <<<"$scrape" || {
 
 echo
 du -sh target
+# The dashboard test's screenshot, kept with the build for a person to look at.
+test -s target/dashboard.png && echo "dashboard screenshot: target/dashboard.png"
 echo "all checks passed"
