@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Thousands of instrumented functions in one binary: what they cost.
+
+Generates a crate outside the workspace (in target/scale) with N `#[instrumented]`
+functions, each called once, and measures:
+
+  - release build time: the crate with no function first (dependencies built), then with N,
+    so the difference is the functions' own cost, per function;
+  - the binary's size, with N functions against none;
+  - the series exported and the bytes of a Prometheus scrape, taken from the program;
+  - the time to render that scrape (median of 20 renders, in the program).
+
+Usage: python3 anchors/scale.py [N ...]   (default: 600 2000)
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, "target", "scale")
+
+MANIFEST = """[package]
+name = "scale"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+meterbox = {{ path = "{runtime}" }}
+
+[workspace]
+"""
+
+MAIN = """use std::time::Instant;
+
+{functions}
+
+fn main() {{
+{calls}
+    let text = meterbox::render(meterbox::Format::Prometheus);
+    let series = text.lines().filter(|l| !l.starts_with('#')).count();
+    let mut times: Vec<f64> = (0..20)
+        .map(|_| {{
+            let start = Instant::now();
+            // The process collector's figures change between renders: only the time is kept.
+            std::hint::black_box(meterbox::render(meterbox::Format::Prometheus));
+            start.elapsed().as_secs_f64()
+        }})
+        .collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "{{{{\\"series\\": {{}}, \\"bytes\\": {{}}, \\"render_ms\\": {{:.3}}}}}}",
+        series,
+        text.len(),
+        times[10] * 1e3
+    );
+}}
+"""
+
+FUNCTION = """#[meterbox::instrumented]
+fn f{i}(x: u64) -> Result<u64, String> {{
+    if x % 7 == 3 {{ Err("odd".into()) }} else {{ Ok(x.wrapping_mul({i})) }}
+}}
+"""
+
+
+def write(n):
+    os.makedirs(os.path.join(WORK, "src"), exist_ok=True)
+    with open(os.path.join(WORK, "Cargo.toml"), "w") as f:
+        f.write(MANIFEST.format(runtime=os.path.join(ROOT, "runtime")))
+    functions = "\n".join(FUNCTION.format(i=i) for i in range(n))
+    calls = "\n".join(f"    let _ = f{i}({i});" for i in range(n))
+    with open(os.path.join(WORK, "src", "main.rs"), "w") as f:
+        f.write(MAIN.format(functions=functions, calls=calls))
+
+
+def build():
+    start = time.monotonic()
+    subprocess.run(
+        ["cargo", "build", "-q", "--release", "-j", "2"],
+        cwd=WORK,
+        check=True,
+    )
+    return time.monotonic() - start
+
+
+def binary():
+    return os.path.join(WORK, "target", "release", "scale")
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [600, 2000]
+    write(0)
+    build()  # dependencies
+    write(0)
+    os.utime(os.path.join(WORK, "src", "main.rs"))
+    base_seconds = build()
+    base_size = os.path.getsize(binary())
+    print(f"no function: rebuild {base_seconds:.1f} s, binary {base_size / 1e6:.2f} MB")
+    print()
+    print("| functions | build | per function | binary | per function | series | per function | scrape | render |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in sizes:
+        write(n)
+        seconds = build()
+        size = os.path.getsize(binary())
+        run = subprocess.run([binary()], capture_output=True, text=True, check=True)
+        out = json.loads(run.stdout.strip().splitlines()[-1])
+        extra = seconds - base_seconds
+        print(
+            f"| {n:,} | {seconds:.1f} s | {extra / n * 1e3:.1f} ms | {size / 1e6:.2f} MB "
+            f"| {(size - base_size) / n / 1e3:.1f} KB | {out['series']:,} | {out['series'] / n:.1f} "
+            f"| {out['bytes'] / 1e6:.2f} MB | {out['render_ms']:.2f} ms |"
+        )
+
+
+if __name__ == "__main__":
+    main()
