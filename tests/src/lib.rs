@@ -98,6 +98,39 @@ pub fn run_tool(program: &str, args: &[&str], input: &str) -> Option<(bool, Stri
     Some((out.status.success(), text))
 }
 
+/// `promtool args` in a scratch directory holding `files` (name and text), such as
+/// `["test", "rules", "tests.yml"]` beside the `rules.yml` it loads; `None` when promtool is
+/// not installed and tools are not required.
+///
+/// # Panics
+///
+/// When a file cannot be written, or promtool is missing and required.
+#[must_use]
+pub fn promtool_on(files: &[(&str, &str)], args: &[&str]) -> Option<(bool, String)> {
+    static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("meterbox-promtool-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let paths: Vec<String> = args
+        .iter()
+        .map(|a| {
+            let path = dir.join(a);
+            if path.exists() {
+                path.display().to_string()
+            } else {
+                (*a).to_owned()
+            }
+        })
+        .collect();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let result = run_tool("promtool", &paths, "");
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 /// `promtool check metrics` on `text`: `Some(output)`, which is empty when the exposition
 /// is accepted without a single warning.
 #[must_use]

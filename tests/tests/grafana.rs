@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use meterbox::{counted, instrumented, metric, Counter, Family, Gauge, Histogram, Summary};
-use meterbox_tests::run_tool;
+use meterbox_tests::promtool_on;
 use serde_json::Value;
 
 /// Orders taken, by region.
@@ -145,12 +145,10 @@ fn every_query_is_valid_promql() {
             query.replace('\'', "''")
         );
     }
-    let dir = std::env::temp_dir().join(format!("meterbox-grafana-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("queries.yml");
-    std::fs::write(&file, &rules).unwrap();
-    let Some((ok, out)) = run_tool("promtool", &["check", "rules", file.to_str().unwrap()], "")
-    else {
+    let Some((ok, out)) = promtool_on(
+        &[("queries.yml", &rules)],
+        &["check", "rules", "queries.yml"],
+    ) else {
         return;
     };
     assert!(ok, "{out}\n{rules}");
@@ -158,5 +156,4 @@ fn every_query_is_valid_promql() {
         out.contains(&format!("SUCCESS: {} rules found", queries.len())),
         "{out}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

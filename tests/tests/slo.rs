@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use meterbox::slo::{prometheus_rules, Objective};
 use meterbox::{counted, instrumented, render, timed, Format};
-use meterbox_tests::run_tool;
+use meterbox_tests::promtool_on;
 
 /// 99.9% of checkouts succeed; 99% take at most 250 ms.
 static CHECKOUT: Objective = Objective::new("checkout")
@@ -33,14 +33,6 @@ fn pay() -> Result<(), String> {
 
 #[timed(objective = SEARCH, buckets = [0.05, 0.1, 0.5])]
 fn search() {}
-
-/// A directory of its own for the rule files.
-fn workdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("meterbox-slo-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 #[test]
 fn the_rules_read_the_functions_series() {
@@ -85,10 +77,8 @@ fn the_rules_read_the_functions_series() {
 
 #[test]
 fn promtool_checks_the_rules_and_their_alerts_fire_as_they_should() {
-    let dir = workdir("promtool");
-    let rules = dir.join("rules.yml");
-    std::fs::write(&rules, prometheus_rules()).unwrap();
-    let Some((ok, out)) = run_tool("promtool", &["check", "rules", rules.to_str().unwrap()], "")
+    let rules = prometheus_rules();
+    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], &["check", "rules", "rules.yml"])
     else {
         return;
     };
@@ -151,14 +141,11 @@ fn promtool_checks_the_rules_and_their_alerts_fire_as_they_should() {
         "        exp_alerts: []\n",
         "        exp_alerts: []\n      - eval_time: 60m\n        alertname: ErrorBudgetSlowBurn\n        exp_alerts: []\n",
     );
-    std::fs::write(dir.join("tests.yml"), &file).unwrap();
-    let (ok, out) = run_tool(
-        "promtool",
-        &["test", "rules", dir.join("tests.yml").to_str().unwrap()],
-        "",
+    let (ok, out) = promtool_on(
+        &[("rules.yml", &rules), ("tests.yml", &file)],
+        &["test", "rules", "tests.yml"],
     )
     .unwrap();
     assert!(ok, "{out}\n{file}");
     assert!(out.contains("SUCCESS"), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

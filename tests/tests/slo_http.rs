@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use meterbox::slo::{prometheus_rules, Objective, ObjectiveError};
-use meterbox_tests::run_tool;
+use meterbox_tests::promtool_on;
 
 /// 99% of requests succeed; 95% take at most 500 ms.
 static WEB: Objective = Objective::new("web").success(0.99).latency(0.95, 0.5);
@@ -41,15 +41,8 @@ fn the_http_layer_feeds_an_objective() {
                    / sum(rate(http_server_request_duration_seconds_count{}[5m]))'\n";
     assert!(rules.contains(latency), "{latency}\nnot in\n{rules}");
 
-    let dir = std::env::temp_dir().join(format!("meterbox-slo-http-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("rules.yml"), &rules).unwrap();
-    let rules_file = dir.join("rules.yml");
-    let Some((ok, out)) = run_tool(
-        "promtool",
-        &["check", "rules", rules_file.to_str().unwrap()],
-        "",
-    ) else {
+    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], &["check", "rules", "rules.yml"])
+    else {
         return;
     };
     assert!(ok && out.contains("SUCCESS: 18 rules found"), "{out}");
@@ -74,13 +67,10 @@ fn the_http_layer_feeds_an_objective() {
          - exp_labels: {severity: page, objective: web, sli: success}\n            \
          exp_annotations: {summary: \"The success objective `web` is spending its error budget fast.\"}\n",
     );
-    std::fs::write(dir.join("tests.yml"), &tests).unwrap();
-    let (ok, out) = run_tool(
-        "promtool",
-        &["test", "rules", dir.join("tests.yml").to_str().unwrap()],
-        "",
+    let (ok, out) = promtool_on(
+        &[("rules.yml", &rules), ("tests.yml", &tests)],
+        &["test", "rules", "tests.yml"],
     )
     .unwrap();
     assert!(ok, "{out}\n{tests}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
