@@ -377,11 +377,11 @@ impl metrics::Recorder for MeterboxRecorder {
     }
 
     fn register_histogram(&self, key: &Key, _metadata: &Metadata<'_>) -> metrics::Histogram {
-        let bounds = self.bounds_for(key.name()).to_vec();
+        // The bounds are looked up only when the key is new.
         self.handle(
             &self.histograms,
             key,
-            || Histogram::new(&bounds),
+            || Histogram::new(self.bounds_for(key.name())),
             HistogramHandle,
         )
         .map_or_else(metrics::Histogram::noop, metrics::Histogram::from_arc)
