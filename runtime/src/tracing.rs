@@ -47,40 +47,38 @@ static EVENTS_BY_TARGET: Conditional<Family<Counter, 2>> =
         BY_TARGET.load(Ordering::Relaxed)
     });
 
-const LEVELS: [Level; 5] = [
-    Level::ERROR,
-    Level::WARN,
-    Level::INFO,
-    Level::DEBUG,
-    Level::TRACE,
-];
-
-/// The `level` label of `level`.
-fn level_label(level: Level) -> &'static str {
+/// The position of `level` in [`LEVEL_LABELS`].
+fn level_index(level: Level) -> usize {
     match level {
-        Level::ERROR => "error",
-        Level::WARN => "warn",
-        Level::INFO => "info",
-        Level::DEBUG => "debug",
-        _ => "trace",
+        Level::ERROR => 0,
+        Level::WARN => 1,
+        Level::INFO => 2,
+        Level::DEBUG => 3,
+        _ => 4,
     }
 }
+
+/// The `level` label of each of [`LEVELS`].
+const LEVEL_LABELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
 
 /// The layer that counts events by level. See the [module](self).
 #[must_use]
 pub fn layer() -> EventsLayer {
+    // The five series, at zero from now on, kept so that an event is one add.
+    let by_level = LEVEL_LABELS.map(|label| EVENTS.metric().with([label]));
     if !BY_LEVEL.swap(true, Ordering::Relaxed) {
-        for level in LEVELS {
-            let _ = EVENTS.metric().with([level_label(level)]);
-        }
         crate::runtime_family::lay_out_again();
     }
-    EventsLayer { by_target: false }
+    EventsLayer {
+        by_level,
+        by_target: false,
+    }
 }
 
 /// Counts the events of the subscriber it is part of: see [`layer`].
 #[derive(Debug, Clone, Copy)]
 pub struct EventsLayer {
+    by_level: [&'static Counter; 5],
     by_target: bool,
 }
 
@@ -93,21 +91,24 @@ impl EventsLayer {
         if !BY_TARGET.swap(true, Ordering::Relaxed) {
             crate::runtime_family::lay_out_again();
         }
-        EventsLayer { by_target: true }
+        EventsLayer {
+            by_target: true,
+            ..self
+        }
     }
 }
 
 impl<S: Subscriber> Layer<S> for EventsLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let metadata = event.metadata();
-        let level = level_label(*metadata.level());
+        let level = level_index(*metadata.level());
         if self.by_target {
             EVENTS_BY_TARGET
                 .metric()
-                .with([level, metadata.target()])
+                .with([LEVEL_LABELS[level], metadata.target()])
                 .inc();
         } else {
-            EVENTS.metric().with([level]).inc();
+            self.by_level[level].inc();
         }
     }
 }
