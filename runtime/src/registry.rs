@@ -45,6 +45,19 @@ impl Descriptor {
             .collect()
     }
 
+    /// The module and function of an instrumented function's definition, which the function
+    /// attributes write as its constant labels `module` and `function`.
+    #[must_use]
+    pub fn function(&self) -> Option<(&'static str, &'static str)> {
+        let label = |name: &str| {
+            self.labels
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| *v)
+        };
+        Some((label("module")?, label("function")?))
+    }
+
     /// `file:line` of the definition.
     #[must_use]
     pub fn site(&self) -> String {

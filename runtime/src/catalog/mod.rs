@@ -153,13 +153,11 @@ fn definition_labels(d: &'static Descriptor) -> Vec<(&'static str, Option<Vec<&'
     out
 }
 
-/// The instrumented functions among a family's definitions: those whose constant labels
-/// name a function and its module, as the attributes write them.
+/// The instrumented functions among a family's definitions.
 fn functions(definitions: &[&'static Descriptor]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for d in definitions {
-        let label = |name: &str| d.labels.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-        if let (Some(function), Some(module)) = (label("function"), label("module")) {
+        if let Some((module, function)) = d.function() {
             let path = format!("{module}::{function}");
             if !out.contains(&path) {
                 out.push(path);
