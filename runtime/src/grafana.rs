@@ -6,7 +6,6 @@ use serde_json::{json, Value};
 
 use crate::metrics::Kind;
 use crate::model::{layout, FamilyLayout};
-use crate::registry::Descriptor;
 use crate::sanitize::exposition_key;
 use crate::syntax::promql_string;
 
@@ -32,13 +31,32 @@ const RATE: &str = "$__rate_interval";
 /// ```
 #[must_use]
 pub fn dashboard(title: &str) -> String {
+    // A `Value` of strings, numbers and arrays: serialising cannot fail.
+    serde_json::to_string_pretty(&build(title)).unwrap_or_default()
+}
+
+/// Every PromQL expression of the dashboard, with Grafana's rate window as `window`: for a
+/// check by `promtool` or a query against a Prometheus.
+#[must_use]
+pub fn queries(title: &str, window: &str) -> Vec<String> {
+    build(title)["panels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str().map(|e| e.replace(RATE, window)))
+        .collect()
+}
+
+/// The dashboard as a JSON value.
+fn build(title: &str) -> Value {
     let layout = layout();
     let mut others: Vec<&FamilyLayout> = Vec::new();
     let mut functions: Vec<Function> = Vec::new();
     for family in &layout.families {
         let mut instrumented = false;
         for d in &family.definitions {
-            if let Some((module, function)) = function_of(d) {
+            if let Some((module, function)) = d.function() {
                 instrumented = true;
                 let i = functions
                     .iter()
@@ -73,7 +91,7 @@ pub fn dashboard(title: &str) -> String {
     for family in others {
         panels.metric(family);
     }
-    let dashboard = json!({
+    json!({
         "title": title,
         "uid": uid(title),
         "tags": ["meterbox"],
@@ -89,25 +107,7 @@ pub fn dashboard(title: &str) -> String {
             "query": "prometheus",
         }]},
         "panels": panels.panels,
-    });
-    // A `Value` of strings, numbers and arrays: serialising cannot fail.
-    serde_json::to_string_pretty(&dashboard).unwrap_or_default()
-}
-
-/// Every PromQL expression of the dashboard, with Grafana's rate window as `window`: for a
-/// check by `promtool` or a query against a Prometheus.
-#[must_use]
-pub fn queries(title: &str, window: &str) -> Vec<String> {
-    let Ok(dashboard) = serde_json::from_str::<Value>(&dashboard(title)) else {
-        return Vec::new();
-    };
-    dashboard["panels"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .flat_map(|p| p["targets"].as_array().cloned().unwrap_or_default())
-        .filter_map(|t| t["expr"].as_str().map(|e| e.replace(RATE, window)))
-        .collect()
+    })
 }
 
 /// An instrumented function and the families it records into.
@@ -116,13 +116,6 @@ struct Function {
     name: &'static str,
     calls: Option<String>,
     durations: Option<String>,
-}
-
-/// The function and module a definition's constant labels name, as the function attributes
-/// write them.
-fn function_of(d: &Descriptor) -> Option<(&'static str, &'static str)> {
-    let label = |name: &str| d.labels.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-    Some((label("module")?, label("function")?))
 }
 
 /// A stable identifier from the title, so that a re-import replaces the dashboard.
