@@ -56,13 +56,19 @@ impl History {
 
     /// Keeps the values of `snapshot` as the newest tick, the oldest one going if full.
     pub fn record(&self, snapshot: &Snapshot) {
-        let previous = self.ticks().last().map(|t| Arc::clone(&t.schema));
+        let previous = self.newest_schema();
         let tick = Arc::new(pack(snapshot, previous));
         let mut ticks = self.ticks.lock().unwrap_or_else(PoisonError::into_inner);
         while ticks.len() >= self.capacity {
             ticks.pop_front();
         }
         ticks.push_back(tick);
+    }
+
+    /// The series of the newest tick, which the next one most likely shares.
+    fn newest_schema(&self) -> Option<Arc<Schema>> {
+        let ticks = self.ticks.lock().unwrap_or_else(PoisonError::into_inner);
+        ticks.back().map(|t| Arc::clone(&t.schema))
     }
 
     /// The ticks kept, oldest first.
