@@ -98,15 +98,20 @@ pub fn run_tool(program: &str, args: &[&str], input: &str) -> Option<(bool, Stri
     Some((out.status.success(), text))
 }
 
-/// `promtool args` in a scratch directory holding `files` (name and text), such as
-/// `["test", "rules", "tests.yml"]` beside the `rules.yml` it loads; `None` when promtool is
-/// not installed and tools are not required.
+/// `promtool <command> <file>` (such as `check rules` or `test rules`), with `files` (name
+/// and text) written beside each other in a scratch directory first, so that a rule test
+/// finds the rule file it names; `None` when promtool is not installed and tools are not
+/// required.
 ///
 /// # Panics
 ///
 /// When a file cannot be written, or promtool is missing and required.
 #[must_use]
-pub fn promtool_on(files: &[(&str, &str)], args: &[&str]) -> Option<(bool, String)> {
+pub fn promtool_on(
+    files: &[(&str, &str)],
+    command: [&str; 2],
+    file: &str,
+) -> Option<(bool, String)> {
     static SCRATCH: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = SCRATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("meterbox-promtool-{}-{n}", std::process::id()));
@@ -114,19 +119,8 @@ pub fn promtool_on(files: &[(&str, &str)], args: &[&str]) -> Option<(bool, Strin
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
     }
-    let paths: Vec<String> = args
-        .iter()
-        .map(|a| {
-            let path = dir.join(a);
-            if path.exists() {
-                path.display().to_string()
-            } else {
-                (*a).to_owned()
-            }
-        })
-        .collect();
-    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let result = run_tool("promtool", &paths, "");
+    let path = dir.join(file).display().to_string();
+    let result = run_tool("promtool", &[command[0], command[1], &path], "");
     let _ = std::fs::remove_dir_all(&dir);
     result
 }

@@ -147,7 +147,8 @@ fn every_query_is_valid_promql() {
     }
     let Some((ok, out)) = promtool_on(
         &[("queries.yml", &rules)],
-        &["check", "rules", "queries.yml"],
+        ["check", "rules"],
+        "queries.yml",
     ) else {
         return;
     };

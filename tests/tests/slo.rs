@@ -78,7 +78,7 @@ fn the_rules_read_the_functions_series() {
 #[test]
 fn promtool_checks_the_rules_and_their_alerts_fire_as_they_should() {
     let rules = prometheus_rules();
-    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], &["check", "rules", "rules.yml"])
+    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], ["check", "rules"], "rules.yml")
     else {
         return;
     };
@@ -143,7 +143,8 @@ fn promtool_checks_the_rules_and_their_alerts_fire_as_they_should() {
     );
     let (ok, out) = promtool_on(
         &[("rules.yml", &rules), ("tests.yml", &file)],
-        &["test", "rules", "tests.yml"],
+        ["test", "rules"],
+        "tests.yml",
     )
     .unwrap();
     assert!(ok, "{out}\n{file}");

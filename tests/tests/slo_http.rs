@@ -41,7 +41,7 @@ fn the_http_layer_feeds_an_objective() {
                    / sum(rate(http_server_request_duration_seconds_count{}[5m]))'\n";
     assert!(rules.contains(latency), "{latency}\nnot in\n{rules}");
 
-    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], &["check", "rules", "rules.yml"])
+    let Some((ok, out)) = promtool_on(&[("rules.yml", &rules)], ["check", "rules"], "rules.yml")
     else {
         return;
     };
@@ -69,7 +69,8 @@ fn the_http_layer_feeds_an_objective() {
     );
     let (ok, out) = promtool_on(
         &[("rules.yml", &rules), ("tests.yml", &tests)],
-        &["test", "rules", "tests.yml"],
+        ["test", "rules"],
+        "tests.yml",
     )
     .unwrap();
     assert!(ok, "{out}\n{tests}");
