@@ -214,4 +214,23 @@ mod tests {
         assert_eq!(bearer("Basic s3cret"), None);
         assert_eq!(bearer("Bearers3cret"), None);
     }
+
+    #[test]
+    fn the_dashboard_token_is_read_from_the_query() {
+        assert_eq!(
+            query_value("token=s3cret", "token").as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(
+            query_value("x=1&xtoken=no&token=a%2Fb+c%3d", "token").as_deref(),
+            Some("a/b c=")
+        );
+        assert_eq!(query_value("tokens=no", "token"), None);
+        assert_eq!(query_value("token=%zz", "token"), None);
+        assert_eq!(query_value("token=50%", "token").as_deref(), Some("50%"));
+        assert_eq!(
+            query_value("token=%e2%9c%93", "token").as_deref(),
+            Some("✓")
+        );
+    }
 }
