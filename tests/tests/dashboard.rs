@@ -6,12 +6,17 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use meterbox::{instrumented, metric, snapshot, Counter, Family, Histogram, Server};
+use meterbox::{instrumented, metric, snapshot, Counter, Family, Gauge, Histogram, Server};
 use meterbox_tests::{http_get, Chromium};
 
 /// Orders taken, by region.
 #[metric]
 static DASH_ORDERS_TOTAL: Family<Counter, 1> = Family::new(["region"]);
+
+/// Workers busy, by the module and function they run: a family of its own, whatever its
+/// label names.
+#[metric]
+static DASH_WORKERS: Family<Gauge, 2> = Family::new(["module", "function"]);
 
 /// Time to pack an order.
 #[metric(unit = "seconds")]
@@ -160,6 +165,26 @@ fn the_page_is_small_and_behind_the_token() {
     let json: serde_json::Value = serde_json::from_slice(&data.body).unwrap();
     assert!(
         json["functions"].is_array() && json["families"].is_array(),
+        "{json}"
+    );
+    // A family of one's own labelled `module` and `function` is listed as a family.
+    DASH_WORKERS.with(["billing", "invoice"]).set(2.0);
+    let data = http_get(
+        addr,
+        "/api/dashboard",
+        &[("Authorization", "Bearer s3cret")],
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&data.body).unwrap();
+    let workers = json["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "dash_workers")
+        .unwrap_or_else(|| panic!("no dash_workers in {json}"));
+    assert_eq!(workers["series"][0]["value"], 2.0);
+    assert!(
+        !json["functions"].to_string().contains("billing::invoice"),
         "{json}"
     );
 

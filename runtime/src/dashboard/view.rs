@@ -2,7 +2,7 @@
 //! error share and latency per interval, and every other family with its series, from the
 //! ring of past ticks and the values now.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value as Json};
 
 use super::history::{pack, History, Tick};
 use crate::metrics::Kind;
+use crate::model::layout;
 use crate::snapshot::{holding, snapshot, FamilySnapshot, HistogramValue, Value};
 
 /// The most series of one family sent to the page; the rest are counted.
@@ -32,9 +33,22 @@ pub(crate) fn json(history: &History) -> String {
         })
         .collect();
 
+    // Families that only the function attributes define; a family of one's own whose
+    // labels happen to be `module` and `function` stays a family.
+    let layout = layout();
+    let by_functions: HashSet<&str> = layout
+        .families
+        .iter()
+        .filter(|f| f.definitions.iter().all(|d| d.function().is_some()))
+        .map(|f| f.name)
+        .collect();
     let mut functions: BTreeMap<(&str, &str), Function> = BTreeMap::new();
     let mut families = Vec::new();
     for family in &now.families {
+        if !by_functions.contains(family.name) {
+            families.push(family_json(family, &ticks, &times));
+            continue;
+        }
         let mut instrumented = false;
         for series in &family.series {
             let (Some(module), Some(name)) = (series.label("module"), series.label("function"))
