@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::{uses, Indicator, Objective, ObjectiveUse};
+use crate::model::layout;
 use crate::naming::with_total;
 use crate::sanitize::{exposition_key, exposition_name};
 use crate::syntax::{promql_string, push_f64};
@@ -231,7 +232,18 @@ fn error_ratio(objective: &Objective, sli: &str, uses: &[&ObjectiveUse], window:
 
 /// The family's name as the text formats show it.
 fn family(u: &ObjectiveUse) -> String {
-    exposition_name(&with_total(u.descriptor.name, u.descriptor.kind())).into_owned()
+    // As laid out: a definition that meets another of a different type under one name is
+    // shown under a name of its own, and its rules must read that one.
+    let layout = layout();
+    let laid_out = layout.families.iter().find(|f| {
+        f.definitions
+            .iter()
+            .any(|d| core::ptr::eq(*d, u.descriptor))
+    });
+    match laid_out {
+        Some(family) => family.exposed.to_string(),
+        None => exposition_name(&with_total(u.descriptor.name, u.descriptor.kind())).into_owned(),
+    }
 }
 
 /// `{k="v",…}`: the function's constant labels, then `extra`.
