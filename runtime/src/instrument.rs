@@ -123,11 +123,20 @@ impl<C: CallCounter> Default for Calls<C> {
     }
 }
 
-impl<C: CallCounter> ChildMetric for Calls<C> {
+impl<C: CallCounter + ChildMetric> ChildMetric for Calls<C> {
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
     const ZERO: Self = Calls::new();
     fn fresh(&self) -> Self {
         Calls::new()
+    }
+    fn reset(&self) {
+        self.counters.iter().for_each(ChildMetric::reset);
+    }
+    fn activity(&self) -> u64 {
+        self.counters
+            .iter()
+            .map(ChildMetric::activity)
+            .fold(0, u64::wrapping_add)
     }
 }
 

@@ -10,10 +10,12 @@ use core::fmt;
 use core::panic::Location;
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::intern::intern;
 use crate::metrics::child::{FamilyCaches, LabelledChildren};
 use crate::metrics::children::Children;
+use crate::metrics::expiry::IdleExpiry;
 use crate::metrics::Kind;
 use crate::metrics::{ChildMetric, Counter};
 use crate::naming::{claims, with_total};
@@ -101,6 +103,7 @@ pub struct RuntimeFamily<M: ChildMetric> {
     prototype: M,
     children: Children<M>,
     caches: FamilyCaches,
+    expiry: IdleExpiry,
 }
 
 struct Entry {
@@ -286,6 +289,7 @@ impl<M: ChildMetric> RuntimeFamily<M> {
             prototype,
             children: Children::new(),
             caches: FamilyCaches::new(),
+            expiry: IdleExpiry::new(),
         }));
         let descriptor: &'static Descriptor = Box::leak(Box::new(Descriptor {
             name: intern(&name),
@@ -317,18 +321,65 @@ impl<M: ChildMetric> RuntimeFamily<M> {
     ///
     /// When the number of values is not the number of keys.
     pub fn with(&self, values: &[&str]) -> Result<&'static M, LabelCountError> {
-        if values.len() != self.label_names.len() {
-            return Err(LabelCountError {
-                expected: self.label_names.len(),
-                given: values.len(),
-            });
-        }
+        self.check_count(values)?;
         if !crate::ENABLED {
             return Ok(self
                 .children
                 .overflow(values.len(), || self.prototype.fresh()));
         }
         Ok(self.children.get_slice(values, || self.prototype.fresh()))
+    }
+
+    /// Removes the series of these label values from the exposition; whether it was shown.
+    /// It comes back at zero when used again, through [`RuntimeFamily::with`] or a handle
+    /// kept from before, which stays valid. The label set still counts against the
+    /// family's limit: removal is for series that stopped being true (a queue deleted, a
+    /// peer gone), not a way around the limit.
+    ///
+    /// # Errors
+    ///
+    /// When the number of values is not the number of keys.
+    pub fn remove(&self, values: &[&str]) -> Result<bool, LabelCountError> {
+        self.check_count(values)?;
+        Ok(self.children.remove(values))
+    }
+
+    /// Removes every series, as [`RuntimeFamily::remove`] does.
+    pub fn clear(&'static self) {
+        self.children.clear();
+    }
+
+    /// Removes, at each read of the family (a render, a snapshot, a push), the series whose
+    /// value has not changed for `idle`; `Duration::ZERO` turns this off. An expired series
+    /// comes back at zero when used again, as after [`RuntimeFamily::remove`].
+    ///
+    /// A series is idle from the first read that saw its current value, so it is removed
+    /// between `idle` and `idle` plus the time between two reads after its last change. A
+    /// gauge set again to the value it has is not a change.
+    ///
+    /// ```
+    /// use meterbox::{Gauge, RuntimeFamily};
+    /// use std::time::Duration;
+    ///
+    /// let peers = RuntimeFamily::<Gauge>::register("peer_lag_seconds", "Lag by peer.", &["peer"])?;
+    /// peers.expire_after(Duration::from_secs(600));
+    /// peers.with(&["10.0.0.7"])?.set(0.25);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn expire_after(&self, idle: Duration) -> &Self {
+        self.expiry.set(idle);
+        self
+    }
+
+    fn check_count(&self, values: &[&str]) -> Result<(), LabelCountError> {
+        if values.len() == self.label_names.len() {
+            Ok(())
+        } else {
+            Err(LabelCountError {
+                expected: self.label_names.len(),
+                given: values.len(),
+            })
+        }
     }
 }
 
@@ -343,6 +394,7 @@ impl<M: ChildMetric> LabelledChildren for RuntimeFamily<M> {
         self.label_names
     }
     fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static M)) {
+        self.expiry.sweep(&self.children);
         self.children.for_each(f);
     }
     fn dropped(&'static self) -> &'static Counter {

@@ -157,6 +157,21 @@ pub trait ChildMetric: Collect + Sized + Send + Sync + 'static {
     /// A new child at zero with this one's settings (a histogram's buckets).
     #[must_use]
     fn fresh(&self) -> Self;
+
+    /// Puts the child back at zero, keeping its settings: what removing a series does, so
+    /// that a handle kept to it still records, into a series that starts again at zero.
+    #[doc(hidden)]
+    fn reset(&self);
+
+    /// A number that changes whenever the child records, and is 0 at zero: whether a
+    /// removed series was used again, or an expiring one was used lately.
+    #[doc(hidden)]
+    fn activity(&self) -> u64;
+}
+
+/// The address of a metric, which its kept exemplars are filed under.
+fn address<T>(metric: &T) -> usize {
+    core::ptr::from_ref(metric) as usize
 }
 
 impl ChildMetric for Counter {
@@ -164,6 +179,13 @@ impl ChildMetric for Counter {
     const ZERO: Self = Counter::new();
     fn fresh(&self) -> Self {
         Counter::new()
+    }
+    fn reset(&self) {
+        Counter::reset(self);
+        super::exemplar::forget(address(self));
+    }
+    fn activity(&self) -> u64 {
+        self.get()
     }
 }
 
@@ -173,6 +195,12 @@ impl ChildMetric for super::MeasuredCounter {
     fn fresh(&self) -> Self {
         super::MeasuredCounter::new()
     }
+    fn reset(&self) {
+        super::MeasuredCounter::reset(self);
+    }
+    fn activity(&self) -> u64 {
+        self.get().to_bits()
+    }
 }
 
 impl ChildMetric for Gauge {
@@ -180,6 +208,12 @@ impl ChildMetric for Gauge {
     const ZERO: Self = Gauge::new();
     fn fresh(&self) -> Self {
         Gauge::new()
+    }
+    fn reset(&self) {
+        self.set(0.0);
+    }
+    fn activity(&self) -> u64 {
+        self.get().to_bits()
     }
 }
 
@@ -189,6 +223,13 @@ impl ChildMetric for Histogram {
     fn fresh(&self) -> Self {
         Histogram::new(self.bounds())
     }
+    fn reset(&self) {
+        Histogram::reset(self);
+        super::exemplar::forget(address(self));
+    }
+    fn activity(&self) -> u64 {
+        self.count()
+    }
 }
 
 impl ChildMetric for super::ShardedCounter {
@@ -196,6 +237,12 @@ impl ChildMetric for super::ShardedCounter {
     const ZERO: Self = super::ShardedCounter::new();
     fn fresh(&self) -> Self {
         super::ShardedCounter::new()
+    }
+    fn reset(&self) {
+        super::ShardedCounter::reset(self);
+    }
+    fn activity(&self) -> u64 {
+        self.get()
     }
 }
 
@@ -205,6 +252,12 @@ impl ChildMetric for Meter {
     fn fresh(&self) -> Self {
         self.settings()
     }
+    fn reset(&self) {
+        Meter::reset(self);
+    }
+    fn activity(&self) -> u64 {
+        self.count()
+    }
 }
 
 impl ChildMetric for Summary {
@@ -212,6 +265,12 @@ impl ChildMetric for Summary {
     const ZERO: Self = Summary::new();
     fn fresh(&self) -> Self {
         self.settings()
+    }
+    fn reset(&self) {
+        Summary::reset(self);
+    }
+    fn activity(&self) -> u64 {
+        self.count()
     }
 }
 

@@ -9,10 +9,10 @@
 //! Why this file is long: the table, its insert path and its overflow share one invariant (a
 //! slot is filled once and never changes), which reads best in one place; tests follow.
 
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::Counter;
+use super::{ChildMetric, Counter};
 
 /// The label value of the series that collects label sets past a family's limit.
 pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
@@ -29,6 +29,8 @@ pub(crate) struct Child<M: 'static> {
     keys: &'static [Key],
     /// Every key is its value (no value is longer than `EXACT_KEY_LEN`).
     exact: bool,
+    /// Removed from the exposition, and back at zero, until used again.
+    removed: AtomicBool,
     pub values: &'static [&'static str],
     pub metric: M,
 }
@@ -150,6 +152,16 @@ fn hash_values(values: &[&str]) -> u64 {
 }
 
 impl<M> Child<M> {
+    /// The metric of a child just looked up: a lookup is a use, which brings a removed
+    /// series back.
+    #[inline(always)]
+    fn found(&self) -> &M {
+        if self.removed.load(Ordering::Relaxed) {
+            self.removed.store(false, Ordering::Relaxed);
+        }
+        &self.metric
+    }
+
     /// Whether this child's values are all short, and their keys are `keys`: then they are
     /// the values `keys` were read from (a long value's key never equals a short one's, its
     /// length differing). Register compares only; every child of a family has as many keys
@@ -322,7 +334,7 @@ impl<M> Children<M> {
         }
         let hash = hash_keys(&keys);
         if let Some(child) = self.table.get().and_then(|table| table.first(hash, &keys)) {
-            return &child.metric;
+            return child.found();
         }
         // The rest starts over from the values, so that the keys never leave registers on
         // the path above; taking the values by value does the same for them.
@@ -356,10 +368,10 @@ impl<M> Children<M> {
         let hash = hash_keys(keys);
         let table = self.table.get_or_init(|| Table::for_limit(self.limit));
         if let Some(child) = table.first(hash, keys) {
-            return &child.metric;
+            return child.found();
         }
         if let Some(child) = table.find(hash, keys, values) {
-            return &child.metric;
+            return child.found();
         }
         self.insert_slow(table, hash, keys, values, make)
     }
@@ -367,18 +379,18 @@ impl<M> Children<M> {
     /// The child past the limit, created on first use; also the one child of every family
     /// when instrumentation is compiled out (feature `disabled`).
     pub(crate) fn overflow(&self, labels: usize, make: impl FnOnce() -> M) -> &'static M {
-        &self
-            .overflow
+        self.overflow
             .get_or_init(|| {
                 Box::leak(Box::new(Child {
                     hash: 0,
                     keys: &[],
                     exact: false,
+                    removed: AtomicBool::new(false),
                     values: vec![OVERFLOW_LABEL_VALUE; labels].leak(),
                     metric: make(),
                 }))
             })
-            .metric
+            .found()
     }
 
     #[cold]
@@ -400,7 +412,7 @@ impl<M> Children<M> {
         let guard = self.insert.lock().unwrap_or_else(PoisonError::into_inner);
         // Another thread may have created it meanwhile.
         if let Some(child) = table.find(hash, keys, values) {
-            return &child.metric;
+            return child.found();
         }
         // The overflow series' own label values name the overflow series, never a second
         // series that would read the same.
@@ -421,6 +433,7 @@ impl<M> Children<M> {
             hash,
             keys: keys.to_vec().leak(),
             exact: keys.iter().all(|key| key.exact()),
+            removed: AtomicBool::new(false),
             values: values.leak(),
             metric: make(),
         }));
@@ -441,21 +454,87 @@ impl<M> Children<M> {
     pub fn dropped(&self) -> &Counter {
         &self.dropped
     }
+}
 
-    /// Every child and then the overflow child, if any.
+impl<M: ChildMetric> Children<M> {
+    /// Every child shown and then the overflow child, if any. A removed child is shown
+    /// again once it records, through a kept handle as well as through a lookup.
     pub fn for_each(&'static self, mut visit: impl FnMut(&'static [&'static str], &'static M)) {
+        self.for_each_child(|child| {
+            if child.shown() {
+                visit(child.values, &child.metric);
+            }
+        });
+    }
+
+    /// Every child made, shown or not, and then the overflow child.
+    fn for_each_child(&'static self, mut visit: impl FnMut(&'static Child<M>)) {
         if let Some(table) = self.table.get() {
             // Each of the first `len` entries was set before `len` counted it.
             let len = self.len.load(Ordering::Acquire);
             for entry in &table.order[..len] {
                 if let Some(child) = child_in(entry) {
-                    visit(child.values, &child.metric);
+                    visit(child);
                 }
             }
         }
         if let Some(overflow) = self.overflow.get() {
-            visit(overflow.values, &overflow.metric);
+            visit(overflow);
         }
+    }
+
+    /// Removes the series of `values` from the exposition, back at zero; whether it was
+    /// shown.
+    pub fn remove(&self, values: &[&str]) -> bool {
+        let child = if values.iter().all(|v| *v == OVERFLOW_LABEL_VALUE) {
+            self.overflow.get().copied()
+        } else {
+            let keys: Vec<Key> = values.iter().map(|v| Key::of(v)).collect();
+            self.table
+                .get()
+                .and_then(|table| table.find(hash_keys(&keys), &keys, values))
+        };
+        child.is_some_and(Child::remove)
+    }
+
+    /// Removes every series, as [`Children::remove`] does.
+    pub fn clear(&'static self) {
+        self.for_each_child(|child| {
+            child.remove();
+        });
+    }
+
+    /// Removes the series shown for which `keep` says no.
+    pub fn retain(&'static self, mut keep: impl FnMut(&'static M) -> bool) {
+        self.for_each_child(|child| {
+            if child.shown() && !keep(&child.metric) {
+                child.remove();
+            }
+        });
+    }
+}
+
+impl<M: ChildMetric> Child<M> {
+    /// Whether the child is in the exposition: not removed, or used since. A used one is
+    /// marked shown again, so that it stays shown if it comes back to zero (a gauge).
+    fn shown(&self) -> bool {
+        if !self.removed.load(Ordering::Relaxed) {
+            return true;
+        }
+        let used = self.metric.activity() != 0;
+        if used {
+            self.removed.store(false, Ordering::Relaxed);
+        }
+        used
+    }
+
+    /// Zeroes the child, then hides it: an update racing the removal is zeroed, or is
+    /// kept and shows the series again. Whether it was shown.
+    fn remove(&self) -> bool {
+        let shown = self.shown();
+        self.metric.reset();
+        self.removed.store(true, Ordering::Relaxed);
+        shown
     }
 }
 

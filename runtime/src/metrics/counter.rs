@@ -54,6 +54,11 @@ impl Counter {
         self.value.load(Ordering::Relaxed)
     }
 
+    /// Back to zero, for a removed series.
+    pub(crate) fn reset(&self) {
+        self.value.store(0, Ordering::Relaxed);
+    }
+
     /// Raises the count to `value` if it is below, in one step: callers that race raise it to
     /// the highest of their values, never past it.
     #[cfg_attr(not(feature = "metrics-facade"), allow(dead_code))]

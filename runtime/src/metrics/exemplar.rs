@@ -149,6 +149,21 @@ fn keep(address: usize, slots: usize, slot: usize, exemplar: &Exemplar, value: f
     ANY.store(true, Ordering::Release);
 }
 
+/// Drops the exemplars kept for the metric at `address`: a removed series starts again
+/// without them.
+pub(crate) fn forget(address: usize) {
+    if !ANY.load(Ordering::Acquire) {
+        return;
+    }
+    if let Some(table) = TABLE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_mut()
+    {
+        table.remove(&address);
+    }
+}
+
 /// A copy of every exemplar kept, for one render; `None` when there are none.
 pub(crate) fn kept() -> Option<Table> {
     #[cfg(feature = "opentelemetry")]

@@ -85,6 +85,36 @@ impl<M: ChildMetric, const N: usize> Family<M, N> {
         self.children.get(values, || self.prototype.fresh())
     }
 
+    /// Removes the series of these label values from the exposition; whether it was shown.
+    ///
+    /// It comes back at zero when used again, through [`Family::with`] or a handle kept
+    /// from before, which stays valid. The label set still counts against the family's
+    /// limit: removal is for series that stopped being true (a queue deleted, a peer gone),
+    /// not a way around the limit.
+    ///
+    /// ```
+    /// use meterbox::{metric, Family, Gauge};
+    ///
+    /// /// Jobs waiting, by queue.
+    /// #[metric]
+    /// static QUEUE_DEPTH: Family<Gauge, 1> = Family::new(["queue"]);
+    ///
+    /// QUEUE_DEPTH.with(["mail"]).set(3.0);
+    /// QUEUE_DEPTH.with(["sms"]).set(1.0);
+    /// assert!(QUEUE_DEPTH.remove(["sms"])); // the queue was deleted
+    /// let text = meterbox::render(meterbox::Format::Prometheus);
+    /// assert!(text.contains("queue_depth{queue=\"mail\"} 3"));
+    /// assert!(!text.contains("sms"));
+    /// ```
+    pub fn remove(&self, values: [&str; N]) -> bool {
+        self.children.remove(&values)
+    }
+
+    /// Removes every series, as [`Family::remove`] does.
+    pub fn clear(&'static self) {
+        self.children.clear();
+    }
+
     /// How many children exist, not counting the overflow series.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -252,6 +252,16 @@ impl Histogram {
         }
     }
 
+    /// Back to zero, for a removed series. An observation racing the reset may be kept in
+    /// part (its bucket without its sum, or the other way round).
+    pub(crate) fn reset(&self) {
+        for bucket in &self.buckets {
+            bucket.store(0, Ordering::Relaxed);
+        }
+        self.sum_bits.store(0, Ordering::Relaxed);
+        self.sum_ns.store(0, Ordering::Relaxed);
+    }
+
     /// The position of one of this histogram's buckets.
     pub(super) fn index_of(&self, bucket: &AtomicU64) -> usize {
         let start = self.buckets.as_ptr() as usize;

@@ -55,6 +55,11 @@ impl MeasuredCounter {
             });
     }
 
+    /// Back to zero, for a removed series.
+    pub(crate) fn reset(&self) {
+        self.bits.store(0, Ordering::Relaxed);
+    }
+
     /// The total.
     #[must_use]
     pub fn get(&self) -> f64 {

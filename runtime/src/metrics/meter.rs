@@ -171,6 +171,21 @@ impl Meter {
         self.rates.rate(3)
     }
 
+    /// Back to zero, for a removed series: the count, and the rates as if never marked.
+    pub(crate) fn reset(&self) {
+        let rates = &self.rates;
+        let _ticking = rates.tick.lock().unwrap_or_else(PoisonError::into_inner);
+        self.count.reset();
+        rates.uncounted.store(0, Ordering::Relaxed);
+        rates.ticked.store(0, Ordering::Relaxed);
+        for average in &rates.averages {
+            average.store(0, Ordering::Relaxed);
+        }
+        rates.started.store(false, Ordering::Relaxed);
+        rates.last_tick.store(UNSET, Ordering::Release);
+        rates.start.store(UNSET, Ordering::Release);
+    }
+
     /// A new meter at zero with this one's clock.
     pub(crate) fn settings(&self) -> Self {
         Self::with_clock(self.rates.clock)

@@ -7,6 +7,7 @@ mod collect;
 mod conditional;
 mod counter;
 mod exemplar;
+pub(crate) mod expiry;
 mod family;
 mod gauge;
 mod histogram;

@@ -83,6 +83,13 @@ impl ShardedCounter {
         }
     }
 
+    /// Back to zero, for a removed series.
+    pub(crate) fn reset(&self) {
+        for shard in &self.shards {
+            shard.0.store(0, Ordering::Relaxed);
+        }
+    }
+
     /// The total: the sum of every cell (wrapping, as a `Counter` does).
     #[must_use]
     pub fn get(&self) -> u64 {

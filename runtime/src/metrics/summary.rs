@@ -249,6 +249,22 @@ impl Summary {
         f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
     }
 
+    /// Back to zero, for a removed series: the count, the sum and every slice of the
+    /// window, which keeps its storage.
+    pub(crate) fn reset(&self) {
+        if let Some(window) = self.window.get() {
+            let _rotating = window.rotate.lock().unwrap_or_else(PoisonError::into_inner);
+            for slice in &*window.slices {
+                slice.low.store(0, Ordering::Relaxed);
+                for count in &*slice.counts {
+                    count.store(0, Ordering::Relaxed);
+                }
+            }
+        }
+        self.count.store(0, Ordering::Relaxed);
+        self.sum_bits.store(0, Ordering::Relaxed);
+    }
+
     /// The counts of the current window, merged into `into` (low values first, then each
     /// bucket); summaries merge by adding these.
     pub(crate) fn merge_window(&self, into: &mut WindowCounts) {

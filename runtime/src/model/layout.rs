@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
 use super::conflict::Conflict;
-use super::series::{all_labels, cell_shape, SeriesLayout, SeriesMap};
+use super::series::{all_labels, cell_address, cell_shape, SeriesLayout, SeriesMap};
 use crate::intern::intern;
 use crate::metrics::{Kind, MetricRef};
 use crate::naming::{claims, conflict_candidate, with_total};
@@ -42,9 +42,35 @@ pub(crate) struct FamilyLayout {
     pub definitions: Vec<&'static Descriptor>,
     /// Definitions whose series appear at run time (families).
     pub growing: Vec<&'static Descriptor>,
-    /// Their series as last laid out, with how many there were. Families only ever gain
-    /// series, so the same count means the same series and the layout is reused.
-    growing_cache: Mutex<(usize, Arc<Vec<SeriesLayout>>)>,
+    /// Their series as last laid out, with a fingerprint of the cells they were laid out
+    /// from: the same cells, the same series, and the layout is reused. Series come and go
+    /// (created, removed, expired), so a count alone would not tell.
+    growing_cache: Mutex<(CellSet, Arc<Vec<SeriesLayout>>)>,
+}
+
+/// How many cells, and a sum of their mixed addresses: equal for the same cells in any
+/// order, and for different cells only by a 2^-64 chance.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+struct CellSet {
+    count: usize,
+    sum: u64,
+}
+
+impl CellSet {
+    /// Matches no set of cells: nothing laid out yet.
+    const NONE: CellSet = CellSet {
+        count: usize::MAX,
+        sum: 0,
+    };
+
+    fn add(&mut self, cell: MetricRef) {
+        // A multiply and fold spreads neighbouring addresses over all bits.
+        let product = u128::from(cell_address(cell) as u64) * 0x9e37_79b9_7f4a_7c15;
+        #[allow(clippy::cast_possible_truncation)] // the halves, folded
+        let mixed = (product as u64) ^ ((product >> 64) as u64);
+        self.count += 1;
+        self.sum = self.sum.wrapping_add(mixed);
+    }
 }
 
 impl FamilyLayout {
@@ -54,16 +80,16 @@ impl FamilyLayout {
         if self.growing.is_empty() {
             return Arc::new(Vec::new());
         }
-        let mut count = 0;
+        let mut cells = CellSet::default();
         for d in &self.growing {
-            d.source.visit(&mut |_, _| count += 1);
+            d.source.visit(&mut |_, cell| cells.add(cell));
         }
         let mut cache = self
             .growing_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if cache.0 != count {
-            *cache = (count, Arc::new(self.lay_out_current()));
+        if cache.0 != cells {
+            *cache = (cells, Arc::new(self.lay_out_current()));
         }
         Arc::clone(&cache.1)
     }
@@ -245,7 +271,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     growing: entry.growing,
                     definitions: entry.definitions,
                     // No count yet: laid out at the first render.
-                    growing_cache: Mutex::new((usize::MAX, Arc::new(Vec::new()))),
+                    growing_cache: Mutex::new((CellSet::NONE, Arc::new(Vec::new()))),
                 }
             })
             .collect(),
