@@ -147,6 +147,7 @@ pub fn __process_reading() -> bool {
 }
 
 /// Registers a descriptor static in the link-time slice. Used by generated code only.
+#[cfg(not(target_family = "wasm"))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
@@ -155,6 +156,19 @@ macro_rules! __register {
         #[$crate::__private::linkme::distributed_slice($crate::__private::METERBOX_METRICS_V0)]
         #[linkme(crate = $crate::__private::linkme)]
         static $name: $ty = $init;
+    };
+}
+
+/// Registers a descriptor static through `inventory`, where there is no link-time slice
+/// (WebAssembly). Used by generated code only.
+#[cfg(target_family = "wasm")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($(#[$attr:meta])* static $name:ident : $ty:ty = $init:expr;) => {
+        $(#[$attr])*
+        static $name: $ty = $init;
+        $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
     };
 }
 
@@ -203,8 +217,17 @@ pub mod __private {
     pub use crate::metrics::Conditional;
     pub use crate::metrics::DEFAULT_DURATION_BUCKETS;
     pub use crate::metrics::{Counter, Family, Gauge, Histogram, Meter, ShardedCounter};
-    pub use crate::registry::{Descriptor, METERBOX_METRICS_V0};
-    pub use crate::slo::{threshold_is_a_bound, Indicator, ObjectiveUse, METERBOX_OBJECTIVES_V0};
+    pub use crate::registry::Descriptor;
+    #[cfg(target_family = "wasm")]
+    pub use crate::registry::Registered;
+    #[cfg(not(target_family = "wasm"))]
+    pub use crate::registry::METERBOX_METRICS_V0;
+    #[cfg(not(target_family = "wasm"))]
+    pub use crate::slo::METERBOX_OBJECTIVES_V0;
+    pub use crate::slo::{threshold_is_a_bound, Indicator, ObjectiveUse};
+    #[cfg(target_family = "wasm")]
+    pub use inventory;
+    #[cfg(not(target_family = "wasm"))]
     pub use linkme;
 
     /// Whether the counting allocator is installed: `#[allocations]` shows its family

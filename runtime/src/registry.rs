@@ -3,6 +3,10 @@
 //! Every `#[metric]` static and every instrumented function adds a [`Descriptor`] to the
 //! slice through `linkme`; the linker gathers them into one section, so nothing runs before
 //! `main` and the set of metrics is fixed once the program is linked.
+//!
+//! WebAssembly has no link sections that linkme can gather. There each descriptor is
+//! submitted through `inventory`, whose constructors run as the module starts, and the
+//! registry is the descriptors collected, copied once into a slice on first use.
 
 use core::fmt;
 
@@ -29,6 +33,16 @@ pub struct Descriptor {
 }
 
 impl Descriptor {
+    /// Whether `other` describes the same metric: the same definition of the same storage.
+    /// Not by address, which a copy of the registry (on WebAssembly) does not keep.
+    #[must_use]
+    pub(crate) fn same(&self, other: &Descriptor) -> bool {
+        core::ptr::addr_eq(self.source, other.source)
+            && self.name == other.name
+            && self.file == other.file
+            && self.line == other.line
+    }
+
     /// The metric's type.
     #[must_use]
     pub fn kind(&self) -> Kind {
@@ -81,11 +95,38 @@ impl fmt::Debug for Descriptor {
 
 /// The slice itself. The major version is in its name: two major versions of meterbox in one
 /// binary keep separate registries instead of colliding in one link section.
+#[cfg(not(target_family = "wasm"))]
 #[linkme::distributed_slice]
 pub static METERBOX_METRICS_V0: [Descriptor] = [..];
 
 /// Every metric linked into the program, in link order.
+#[cfg(not(target_family = "wasm"))]
 #[must_use]
 pub fn registry() -> &'static [Descriptor] {
     &METERBOX_METRICS_V0
+}
+
+/// A descriptor submitted to `inventory`, on WebAssembly.
+#[cfg(target_family = "wasm")]
+#[doc(hidden)]
+pub struct Registered(pub &'static Descriptor);
+
+#[cfg(target_family = "wasm")]
+inventory::collect!(Registered);
+
+/// Every metric linked into the program.
+#[cfg(target_family = "wasm")]
+#[must_use]
+pub fn registry() -> &'static [Descriptor] {
+    static ALL: std::sync::OnceLock<&'static [Descriptor]> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        // Constructors submit in reverse order of the modules; the first submitted is
+        // listed first, as the link section would.
+        let mut all: Vec<Descriptor> = inventory::iter::<Registered>
+            .into_iter()
+            .map(|r| Descriptor { ..*r.0 })
+            .collect();
+        all.reverse();
+        all.leak()
+    })
 }

@@ -4,6 +4,10 @@
 //! The names go through the process's [`Sanitize`](crate::Sanitize) setting; the family is
 //! leaked, like every family child, so it can be handed out as `&'static` and exposed with
 //! the link-time metrics from then on.
+//!
+//! Why this file is long: registration checks a name against every other definition, at
+//! link time and at run time, and its errors say which; with the family's API (lookups,
+//! removal, expiry) that is one responsibility, best read in one place.
 
 use core::any::Any;
 use core::fmt;

@@ -157,7 +157,7 @@ pub(crate) fn attach(
     let mut uses = RUNTIME_USES.lock().unwrap_or_else(PoisonError::into_inner);
     let same = |u: &ObjectiveUse| {
         core::ptr::eq(u.objective, objective)
-            && core::ptr::eq(u.descriptor, descriptor)
+            && u.descriptor.same(descriptor)
             && u.indicator == indicator
     };
     if !uses.iter().any(same) {
@@ -172,12 +172,24 @@ pub(crate) fn attach(
 /// Every use: the attributes', then those made at run time.
 pub(crate) fn uses() -> Vec<ObjectiveUse> {
     let runtime = RUNTIME_USES.lock().unwrap_or_else(PoisonError::into_inner);
-    METERBOX_OBJECTIVES_V0
-        .iter()
-        .copied()
-        .chain(runtime.iter().copied())
-        .collect()
+    attached().chain(runtime.iter().copied()).collect()
 }
+
+/// The uses the attributes made.
+#[cfg(not(target_family = "wasm"))]
+fn attached() -> impl Iterator<Item = ObjectiveUse> {
+    METERBOX_OBJECTIVES_V0.iter().copied()
+}
+
+/// The uses the attributes made, submitted through `inventory` where there is no link-time
+/// slice (WebAssembly).
+#[cfg(target_family = "wasm")]
+fn attached() -> impl Iterator<Item = ObjectiveUse> {
+    inventory::iter::<ObjectiveUse>.into_iter().copied()
+}
+
+#[cfg(target_family = "wasm")]
+inventory::collect!(ObjectiveUse);
 
 /// Why an objective cannot be attached.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +227,7 @@ impl core::fmt::Display for ObjectiveError {
 impl std::error::Error for ObjectiveError {}
 
 /// Every objective attached to a function, from the link-time slice.
+#[cfg(not(target_family = "wasm"))]
 #[doc(hidden)]
 #[linkme::distributed_slice]
 pub static METERBOX_OBJECTIVES_V0: [ObjectiveUse] = [..];
@@ -241,6 +254,7 @@ pub const fn threshold_is_a_bound(objective: &Objective, bounds: &[f64]) -> bool
 
 /// Registers an objective's use by the function around it: `Success` for its calls,
 /// `Latency` for its durations. Used by generated code only.
+#[cfg(not(target_family = "wasm"))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __objective {
@@ -257,5 +271,22 @@ macro_rules! __objective {
                 indicator: $crate::__private::Indicator::$indicator,
             };
         };
+    };
+}
+
+/// Registers an objective's use through `inventory`, where there is no link-time slice
+/// (WebAssembly). Used by generated code only.
+#[cfg(target_family = "wasm")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __objective {
+    ($indicator:ident $objective:path, $descriptor:path) => {
+        $crate::__private::inventory::submit! {
+            $crate::__private::ObjectiveUse {
+                objective: &$objective,
+                descriptor: &$descriptor,
+                indicator: $crate::__private::Indicator::$indicator,
+            }
+        }
     };
 }

@@ -235,11 +235,10 @@ fn family(u: &ObjectiveUse) -> String {
     // As laid out: a definition that meets another of a different type under one name is
     // shown under a name of its own, and its rules must read that one.
     let layout = layout();
-    let laid_out = layout.families.iter().find(|f| {
-        f.definitions
-            .iter()
-            .any(|d| core::ptr::eq(*d, u.descriptor))
-    });
+    let laid_out = layout
+        .families
+        .iter()
+        .find(|f| f.definitions.iter().any(|d| d.same(u.descriptor)));
     match laid_out {
         Some(family) => family.exposed.to_string(),
         None => exposition_name(&with_total(u.descriptor.name, u.descriptor.kind())).into_owned(),
