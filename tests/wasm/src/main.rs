@@ -3,7 +3,11 @@
 //! amounts and prints its Prometheus exposition; `check.py` compares that with
 //! `expected.prom`, natively and under wasmtime.
 
+use meterbox::slo::Objective;
 use meterbox::{counted, metric, timed, Counter, Family, Format, Gauge, Histogram};
+
+/// Checkouts succeed, and take at most 250 ms, almost always.
+static CHECKOUT: Objective = Objective::new("checkout").success(0.99).latency(0.99, 0.25);
 
 /// Orders accepted.
 #[metric]
@@ -21,8 +25,8 @@ static PAYLOAD_BYTES: Histogram = Histogram::exponential(64.0, 4.0, 3);
 #[metric]
 static REQUESTS_TOTAL: Family<Counter, 1> = Family::new(["route"]);
 
-#[counted]
-#[timed]
+#[counted(objective = CHECKOUT)]
+#[timed(objective = CHECKOUT)]
 fn checkout(n: u32) -> Result<u32, String> {
     if n.is_multiple_of(4) {
         Err(format!("order {n} declined"))
@@ -56,5 +60,11 @@ fn main() {
     }
     REQUESTS_TOTAL.with(["/old"]).inc();
     REQUESTS_TOTAL.remove(["/old"]);
+    // The objective's uses registered too: its rules read the function's series.
+    let rules = meterbox::slo::prometheus_rules();
+    assert!(
+        rules.contains(r#"function_calls_total{function="checkout",module="meterbox_wasm""#),
+        "{rules}"
+    );
     print!("{}", meterbox::render(Format::Prometheus));
 }
