@@ -31,6 +31,19 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// The heap bytes a histogram takes when first used: its buckets, sized to its bounds, and
+/// what holds them (bounds are shared, so a second histogram with the same ones is measured).
+fn allocated_by_first_use(make: impl Fn() -> Histogram) -> usize {
+    let first = make();
+    first.observe(1.0);
+    let second = make();
+    let before = LIVE.load(Ordering::Relaxed);
+    second.observe(1.0);
+    let after = LIVE.load(Ordering::Relaxed);
+    drop((first, second));
+    usize::try_from(after - before).unwrap_or(0)
+}
+
 fn main() {
     println!("| static | bytes |");
     println!("|---|---:|");
@@ -38,8 +51,17 @@ fn main() {
         ("`Counter`", size_of::<Counter>()),
         ("`Gauge`", size_of::<Gauge>()),
         (
-            "`Histogram` (any bucket count up to 40)",
+            "`Histogram` (the static; its buckets come at first use)",
             size_of::<Histogram>(),
+        ),
+        (
+            "`Histogram` with the 22 default duration bounds, in use, static included",
+            size_of::<Histogram>() + allocated_by_first_use(Histogram::for_durations),
+        ),
+        (
+            "`Histogram` with 12 exponential bounds, in use, static included",
+            size_of::<Histogram>()
+                + allocated_by_first_use(|| Histogram::exponential(64.0, 2.0, 12)),
         ),
         ("`ShardedCounter`", size_of::<ShardedCounter>()),
         ("`Summary`", size_of::<Summary>()),

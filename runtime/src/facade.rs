@@ -60,8 +60,9 @@ pub fn builder() -> FacadeBuilder {
 /// Settings of the recorder: see [`builder`].
 #[derive(Debug, Clone)]
 pub struct FacadeBuilder {
-    /// `(name prefix, bounds)`.
-    buckets: Vec<(String, Vec<f64>)>,
+    /// `(name prefix, bounds)`; the bounds are leaked, once per call of `buckets`, as
+    /// every histogram's bounds are `'static`.
+    buckets: Vec<(String, &'static [f64])>,
 }
 
 impl FacadeBuilder {
@@ -83,7 +84,8 @@ impl FacadeBuilder {
                 prefix: prefix.to_owned(),
             });
         }
-        self.buckets.push((prefix.to_owned(), bounds.to_vec()));
+        self.buckets
+            .push((prefix.to_owned(), bounds.to_vec().leak()));
         Ok(self)
     }
 
@@ -170,7 +172,9 @@ struct Description {
 
 /// meterbox as a `metrics::Recorder`: see the [module](self).
 pub struct MeterboxRecorder {
-    buckets: Vec<(String, Vec<f64>)>,
+    /// `(name prefix, bounds)`; the bounds are leaked, once per call of `buckets`, as
+    /// every histogram's bounds are `'static`.
+    buckets: Vec<(String, &'static [f64])>,
     /// By name as sanitized.
     descriptions: Mutex<HashMap<String, Description>>,
     counters: Handles<Counter, CounterHandle>,
@@ -222,7 +226,7 @@ impl MeterboxRecorder {
     }
 
     /// The bounds for a histogram called `name`.
-    fn bounds_for(&self, name: &str) -> &[f64] {
+    fn bounds_for(&self, name: &str) -> &'static [f64] {
         self.buckets
             .iter()
             .filter(|(prefix, _)| name.starts_with(prefix.as_str()))

@@ -1,7 +1,8 @@
 //! A histogram with bucket bounds fixed at compile time.
 //!
-//! The storage is a fixed capacity of [`Histogram::MAX_BUCKETS`] bounds, so a `static` is
-//! written `Histogram` whatever its bucket count, and recording never allocates or locks.
+//! A `static` is written `Histogram` whatever its bucket count: its buckets are allocated,
+//! sized to its bounds, when it is first used, and from then on recording never allocates
+//! or locks.
 //! The observation count is not stored: it is the sum of the buckets, which keeps the hot path
 //! to one bucket add and one sum add and makes count and buckets always agree.
 //!
@@ -9,7 +10,8 @@
 //! lands in, kept beside the search they check.
 
 use crate::clock::{nanos_since, tick, Tick};
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Upper bounds of the default duration buckets, in seconds: 1 µs to 10 s, three per decade,
 /// so that fast functions are resolved as well as slow ones.
@@ -58,6 +60,81 @@ pub const DEFAULT_BYTE_BUCKETS: [f64; 12] = [
 
 const CAP: usize = 40;
 
+/// How a histogram's bounds are made. Given bounds are a `'static` slice already; computed
+/// ones (linear, exponential) are kept as their parameters, because a `const fn` has nowhere
+/// `'static` to put an array it computes, and made once when first needed.
+#[derive(Debug, Clone, Copy)]
+enum Bounds {
+    Given(&'static [f64]),
+    Linear {
+        start: f64,
+        width: f64,
+        /// At most [`CAP`], so a byte: the enum stays three words.
+        count: u8,
+    },
+    Exponential {
+        start: f64,
+        factor: f64,
+        count: u8,
+    },
+}
+
+/// A set of bounds as the bucket search reads them, made once for every histogram with the
+/// same bounds: each list ends with a sentinel that no value passes, so a scan needs no
+/// length check.
+struct Table {
+    /// The bounds, then `+Inf`.
+    bounds: Box<[f64]>,
+    /// For durations counted without float arithmetic: the least whole number of
+    /// nanoseconds above each bound (0 for a negative bound, which every duration is
+    /// above), then `u64::MAX`.
+    above_ns: Box<[u64]>,
+}
+
+impl Table {
+    fn new(bounds: &[f64]) -> Self {
+        let above = |b: f64| {
+            if b < 0.0 {
+                0
+            } else {
+                // `as` saturates: huge bounds become u64::MAX; b is not negative.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let ns = (b * 1e9) as u64;
+                ns.saturating_add(1)
+            }
+        };
+        Self {
+            bounds: bounds.iter().copied().chain([f64::INFINITY]).collect(),
+            above_ns: bounds.iter().map(|&b| above(b)).chain([u64::MAX]).collect(),
+        }
+    }
+
+    /// The finite bounds.
+    fn finite(&self) -> &[f64] {
+        &self.bounds[..self.bounds.len() - 1]
+    }
+
+    /// The table for `bounds`, made at most once per distinct set.
+    fn of(bounds: &[f64]) -> &'static Table {
+        static MADE: Mutex<Vec<&'static Table>> = Mutex::new(Vec::new());
+        let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        let same = |t: &&&'static Table| {
+            let theirs = t.finite();
+            theirs.len() == bounds.len()
+                && theirs
+                    .iter()
+                    .zip(bounds)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        if let Some(table) = made.iter().find(same) {
+            return table;
+        }
+        let table: &'static Table = Box::leak(Box::new(Table::new(bounds)));
+        made.push(table);
+        table
+    }
+}
+
 /// A distribution of observed values, counted into buckets with fixed upper bounds.
 ///
 /// ```
@@ -73,24 +150,138 @@ const CAP: usize = 40;
 ///
 /// Invalid bounds (none, more than [`Histogram::MAX_BUCKETS`], NaN, not strictly increasing)
 /// stop compilation when the histogram is a `static`, with a message naming the problem.
+///
+/// A histogram takes 56 bytes in its `static`. Its buckets are allocated when it is first
+/// used (or read), 8 bytes each, so memory follows the bounds it has; the bounds themselves
+/// are kept once for all histograms that have the same.
 #[derive(Debug)]
 pub struct Histogram {
-    len: usize,
-    /// The bounds, then `+Inf` in every unused slot, so that a scan stops by itself.
-    bounds: [f64; CAP],
-    /// For durations recorded without float arithmetic: the least whole number of
-    /// nanoseconds above each bound (0 for negative bounds, which every duration is above),
-    /// then `u64::MAX`.
-    above_ns: [u64; CAP],
-    /// Non-cumulative; the last used slot (`len`) is the `+Inf` bucket.
-    buckets: [AtomicU64; CAP + 1],
+    bounds: Bounds,
+    /// Null until the first use; then the buckets, one more than the bounds (the last is
+    /// the `+Inf` bucket), non-cumulative, living as long as the histogram.
+    buckets: AtomicPtr<AtomicU64>,
+    /// The bounds as searched; set before `buckets`.
+    table: AtomicPtr<Table>,
     sum_bits: AtomicU64,
     sum_ns: AtomicU64,
+}
+
+/// Panics, in a `const` context at compile time, unless `bounds` can be a histogram's.
+const fn check(bounds: &[f64]) {
+    assert!(
+        !bounds.is_empty(),
+        "meterbox: a histogram needs at least one bucket bound"
+    );
+    assert!(
+        bounds.len() <= CAP,
+        "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
+    );
+    let mut i = 0;
+    while i < bounds.len() {
+        let b = bounds[i];
+        assert!(
+            !b.is_nan(),
+            "meterbox: histogram bucket bounds must not be NaN"
+        );
+        assert!(
+            b.is_finite(),
+            "meterbox: histogram bucket bounds must be finite; the `+Inf` bucket is always there"
+        );
+        assert!(
+            i == 0 || b > bounds[i - 1],
+            "meterbox: histogram bucket bounds must be strictly increasing"
+        );
+        i += 1;
+    }
+}
+
+impl Bounds {
+    /// The bounds, into `out`; how many.
+    const fn compute(self, out: &mut [f64; CAP]) -> usize {
+        match self {
+            Bounds::Given(given) => {
+                let mut i = 0;
+                while i < given.len() && i < CAP {
+                    out[i] = given[i];
+                    i += 1;
+                }
+                i
+            }
+            Bounds::Linear {
+                start,
+                width,
+                count,
+            } => {
+                let mut i = 0;
+                while i < count as usize && i < CAP {
+                    #[allow(clippy::cast_precision_loss)] // i < 40
+                    let steps = i as f64;
+                    out[i] = start + width * steps;
+                    i += 1;
+                }
+                i
+            }
+            Bounds::Exponential {
+                start,
+                factor,
+                count,
+            } => {
+                let mut i = 0;
+                let mut b = start;
+                while i < count as usize && i < CAP {
+                    out[i] = b;
+                    b *= factor;
+                    i += 1;
+                }
+                i
+            }
+        }
+    }
+
+    /// `count` as a computed bound set keeps it, once it is known to be 1 to [`CAP`].
+    const fn count(count: usize) -> u8 {
+        assert!(
+            count > 0,
+            "meterbox: a histogram needs at least one bucket bound"
+        );
+        assert!(
+            count <= CAP,
+            "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
+        );
+        #[allow(clippy::cast_possible_truncation)] // at most 40
+        let count = count as u8;
+        count
+    }
+
+    /// Checks computed bounds as [`Histogram::new`] checks given ones.
+    const fn checked(self) -> Self {
+        let mut bounds = [0.0; CAP];
+        let n = self.compute(&mut bounds);
+        check(bounds.split_at(n).0);
+        self
+    }
+
+    /// The table of these bounds.
+    fn table(self) -> &'static Table {
+        let mut out = [0.0; CAP];
+        let n = self.compute(&mut out);
+        Table::of(&out[..n])
+    }
 }
 
 impl Histogram {
     /// The most finite bucket bounds a histogram can have.
     pub const MAX_BUCKETS: usize = CAP;
+
+    const fn with_bounds(bounds: Bounds) -> Self {
+        Self {
+            bounds,
+            buckets: AtomicPtr::new(core::ptr::null_mut()),
+            table: AtomicPtr::new(core::ptr::null_mut()),
+            sum_bits: AtomicU64::new(0),
+            sum_ns: AtomicU64::new(0),
+        }
+    }
 
     /// A histogram with the given upper bounds (a `+Inf` bucket is always added).
     ///
@@ -99,51 +290,9 @@ impl Histogram {
     /// When `bounds` is empty, longer than [`Histogram::MAX_BUCKETS`], holds NaN or an infinity, or is not
     /// strictly increasing. In a `static` this is a compile-time error.
     #[must_use]
-    pub const fn new(bounds: &[f64]) -> Self {
-        assert!(
-            !bounds.is_empty(),
-            "meterbox: a histogram needs at least one bucket bound"
-        );
-        assert!(
-            bounds.len() <= CAP,
-            "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
-        );
-        let mut stored = [f64::INFINITY; CAP];
-        let mut above_ns = [u64::MAX; CAP];
-        let mut i = 0;
-        while i < bounds.len() {
-            let b = bounds[i];
-            assert!(
-                !b.is_nan(),
-                "meterbox: histogram bucket bounds must not be NaN"
-            );
-            assert!(
-                b.is_finite(),
-                "meterbox: histogram bucket bounds must be finite; the `+Inf` bucket is always there"
-            );
-            assert!(
-                i == 0 || b > bounds[i - 1],
-                "meterbox: histogram bucket bounds must be strictly increasing"
-            );
-            stored[i] = b;
-            above_ns[i] = if b < 0.0 {
-                0
-            } else {
-                // `as` saturates, so +Inf and huge bounds become u64::MAX; b is not negative.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let ns = (b * 1e9) as u64;
-                ns.saturating_add(1)
-            };
-            i += 1;
-        }
-        Self {
-            len: bounds.len(),
-            bounds: stored,
-            above_ns,
-            buckets: [const { AtomicU64::new(0) }; CAP + 1],
-            sum_bits: AtomicU64::new(0),
-            sum_ns: AtomicU64::new(0),
-        }
+    pub const fn new(bounds: &'static [f64]) -> Self {
+        check(bounds);
+        Self::with_bounds(Bounds::Given(bounds))
     }
 
     /// `count` bounds `start, start + width, start + 2 * width, …`.
@@ -157,15 +306,14 @@ impl Histogram {
             width > 0.0,
             "meterbox: linear histogram buckets need a positive width"
         );
-        let mut bounds = [0.0; CAP];
-        let mut i = 0;
-        while i < count && i < CAP {
-            #[allow(clippy::cast_precision_loss)] // i < 40
-            let steps = i as f64;
-            bounds[i] = start + width * steps;
-            i += 1;
-        }
-        Self::new(Self::prefix(&bounds, count))
+        Self::with_bounds(
+            Bounds::Linear {
+                start,
+                width,
+                count: Bounds::count(count),
+            }
+            .checked(),
+        )
     }
 
     /// `count` bounds `start, start * factor, start * factor², …`.
@@ -184,15 +332,14 @@ impl Histogram {
             factor > 1.0,
             "meterbox: exponential histogram buckets need a factor above 1"
         );
-        let mut bounds = [0.0; CAP];
-        let mut i = 0;
-        let mut b = start;
-        while i < count && i < CAP {
-            bounds[i] = b;
-            b *= factor;
-            i += 1;
-        }
-        Self::new(Self::prefix(&bounds, count))
+        Self::with_bounds(
+            Bounds::Exponential {
+                start,
+                factor,
+                count: Bounds::count(count),
+            }
+            .checked(),
+        )
     }
 
     /// A histogram of durations in seconds with [`DEFAULT_DURATION_BUCKETS`].
@@ -207,16 +354,71 @@ impl Histogram {
         Self::new(&DEFAULT_BYTE_BUCKETS)
     }
 
-    const fn prefix(bounds: &[f64; CAP], count: usize) -> &[f64] {
-        assert!(
-            count > 0,
-            "meterbox: a histogram needs at least one bucket bound"
-        );
-        assert!(
-            count <= CAP,
-            "meterbox: a histogram has at most Histogram::MAX_BUCKETS (40) bucket bounds"
-        );
-        bounds.split_at(count).0
+    /// The buckets' first, allocated at the first use, and the table.
+    #[inline(always)]
+    fn cells(&self) -> (*const AtomicU64, &'static Table) {
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            return self.allocate();
+        }
+        (buckets, self.table())
+    }
+
+    /// The table, once the buckets are allocated (it is set before them).
+    #[inline(always)]
+    fn table(&self) -> &'static Table {
+        // SAFETY: set before `buckets`, from a leaked table, and never changed after.
+        #[allow(unsafe_code)]
+        unsafe {
+            &*self.table.load(Ordering::Relaxed)
+        }
+    }
+
+    /// The buckets as a slice, if allocated: a histogram never used reads as zeros without
+    /// allocating.
+    fn buckets(&self) -> Option<&[AtomicU64]> {
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            return None;
+        }
+        let len = self.table().bounds.len();
+        // SAFETY: `len` buckets (the bounds and `+Inf`) were allocated at `buckets`, and
+        // live until `drop`, which no borrow of `self` outlives.
+        #[allow(unsafe_code)]
+        Some(unsafe { core::slice::from_raw_parts(buckets, len) })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn allocate(&self) -> (*const AtomicU64, &'static Table) {
+        let table = self.bounds.table();
+        // Every thread that gets here sets the same table.
+        self.table
+            .store(core::ptr::from_ref(table).cast_mut(), Ordering::Release);
+        let made: Box<[AtomicU64]> = (0..table.bounds.len()).map(|_| AtomicU64::new(0)).collect();
+        let made = Box::into_raw(made).cast::<AtomicU64>();
+        let buckets = match self.buckets.compare_exchange(
+            core::ptr::null_mut(),
+            made,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => made,
+            Err(theirs) => {
+                // Another thread allocated them first.
+                // SAFETY: `made` came from `Box::into_raw` just above, `len` long, and was
+                // never shared.
+                #[allow(unsafe_code)]
+                drop(unsafe {
+                    Box::from_raw(core::ptr::slice_from_raw_parts_mut(
+                        made,
+                        table.bounds.len(),
+                    ))
+                });
+                theirs
+            }
+        };
+        (buckets, table)
     }
 
     /// Records one value. NaN lands in the `+Inf` bucket and makes the sum NaN, as in
@@ -226,7 +428,7 @@ impl Histogram {
         if !crate::ENABLED {
             return;
         }
-        // The sum first: the value is then not needed after the bucket search's call.
+        // The sum first: the value is then not needed after the bucket search.
         super::add_f64(&self.sum_bits, value);
         let bucket = self.bucket(value);
         bucket.fetch_add(1, Ordering::Relaxed);
@@ -235,8 +437,7 @@ impl Histogram {
         }
     }
 
-    /// Records a duration given in nanoseconds, with integer arithmetic only; the value is
-    /// exported in seconds.
+    /// Records a duration given in nanoseconds; the value is exported in seconds.
     #[inline]
     pub fn observe_ns(&self, nanos: u64) {
         if !crate::ENABLED {
@@ -255,7 +456,7 @@ impl Histogram {
     /// Back to zero, for a removed series. An observation racing the reset may be kept in
     /// part (its bucket without its sum, or the other way round).
     pub(crate) fn reset(&self) {
-        for bucket in &self.buckets {
+        for bucket in self.buckets().into_iter().flatten() {
             bucket.store(0, Ordering::Relaxed);
         }
         self.sum_bits.store(0, Ordering::Relaxed);
@@ -264,35 +465,55 @@ impl Histogram {
 
     /// The position of one of this histogram's buckets.
     pub(super) fn index_of(&self, bucket: &AtomicU64) -> usize {
-        let start = self.buckets.as_ptr() as usize;
+        let start = self.cells().0 as usize;
         (core::ptr::from_ref(bucket) as usize - start) / core::mem::size_of::<AtomicU64>()
     }
 
     /// The bucket of `value`: the first bound at or above it, the `+Inf` bucket past them
-    /// all or for NaN. The scan runs over the whole fixed-size array, which the compiler unrolls into one
-    /// compare and branch per bound (it ends at the first `+Inf` slot at the latest); kept
-    /// out of line so that the unrolled code exists once, not at every call site.
-    #[inline(never)]
+    /// all or for NaN.
+    #[inline]
     pub(super) fn bucket(&self, value: f64) -> &AtomicU64 {
-        if value.is_nan() {
-            return &self.buckets[self.len];
-        }
+        let (buckets, table) = self.cells();
+        let bounds = table.bounds.as_ptr();
         let mut i = 0;
-        while i < CAP && value > self.bounds[i] {
-            i += 1;
+        if value.is_nan() {
+            i = table.bounds.len() - 1;
+        } else {
+            // SAFETY: the last bound is `+Inf`, which no value is above, so `i` stops at
+            // the last index at the latest.
+            #[allow(unsafe_code)]
+            while value > unsafe { *bounds.add(i) } {
+                i += 1;
+            }
         }
-        &self.buckets[i]
+        // SAFETY: `i` indexes the bounds, as many as the buckets.
+        #[allow(unsafe_code)]
+        unsafe {
+            &*buckets.add(i)
+        }
     }
 
-    /// The bucket of a duration in nanoseconds, as `bucket` does it for seconds.
-    #[inline(never)]
+    /// The bucket of a duration in nanoseconds, as `bucket` does it for seconds, with
+    /// integer comparisons only.
+    #[inline]
     pub(super) fn bucket_ns(&self, nanos: u64) -> &AtomicU64 {
+        let (buckets, table) = self.cells();
+        let above = table.above_ns.as_ptr();
+        // The sentinel is u64::MAX: a duration below it stops there. (A duration of 584
+        // years is counted as one nanosecond shorter.)
+        let nanos = nanos.min(u64::MAX - 1);
         let mut i = 0;
-        while i < CAP && nanos >= self.above_ns[i] {
+        // SAFETY: the last entry is u64::MAX, which `nanos` is below, so `i` stops at the
+        // last index at the latest.
+        #[allow(unsafe_code)]
+        while nanos >= unsafe { *above.add(i) } {
             i += 1;
         }
-        // Only a duration of u64::MAX ns goes past the last bound's slot.
-        &self.buckets[i.min(self.len)]
+        // SAFETY: `i` indexes the bounds, as many as the buckets.
+        #[allow(unsafe_code)]
+        unsafe {
+            &*buckets.add(i)
+        }
     }
 
     /// Starts a timer that records the elapsed seconds into this histogram when dropped.
@@ -307,27 +528,28 @@ impl Histogram {
 
     /// The finite upper bounds.
     #[must_use]
-    pub fn bounds(&self) -> &[f64] {
-        &self.bounds[..self.len]
+    pub fn bounds(&self) -> &'static [f64] {
+        match self.bounds {
+            Bounds::Given(given) => given,
+            computed => computed.table().finite(),
+        }
     }
 
     /// How many values were observed in each bucket, not cumulative; the last entry is the
     /// `+Inf` bucket, so there is one more entry than [`Histogram::bounds`].
     #[must_use]
     pub fn bucket_counts(&self) -> Vec<u64> {
-        self.buckets[..=self.len]
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .collect()
+        match self.buckets() {
+            Some(buckets) => buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect(),
+            None => vec![0; self.bounds().len() + 1],
+        }
     }
 
     /// How many values were observed.
     #[must_use]
     pub fn count(&self) -> u64 {
-        self.buckets[..=self.len]
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .sum()
+        self.buckets()
+            .map_or(0, |b| b.iter().map(|b| b.load(Ordering::Relaxed)).sum())
     }
 
     /// The sum of every observed value.
@@ -336,6 +558,19 @@ impl Histogram {
     pub fn sum(&self) -> f64 {
         f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
             + self.sum_ns.load(Ordering::Relaxed) as f64 * 1e-9
+    }
+}
+
+impl Drop for Histogram {
+    fn drop(&mut self) {
+        let buckets = *self.buckets.get_mut();
+        if !buckets.is_null() {
+            let len = self.table().bounds.len();
+            // SAFETY: a non-null pointer came from `Box::into_raw` of `len` buckets in
+            // `allocate`, and `&mut self` means no borrow of them is left.
+            #[allow(unsafe_code)]
+            drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(buckets, len)) });
+        }
     }
 }
 
