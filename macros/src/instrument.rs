@@ -12,6 +12,18 @@ use crate::attrs::FnAttr;
 use crate::descriptor::Descriptor;
 use crate::names;
 
+/// How a call can end, as far as its expansion can tell: which `result` series its call
+/// counter exposes.
+#[derive(Clone, Copy)]
+pub enum Outcomes {
+    /// An async call, or one returning a future: it can also be cancelled.
+    All,
+    /// A sync call: it returns (`ok` or `error`) or unwinds.
+    NotCancelled,
+    /// A call measured by a guard alone, which sees no value: `ok` or `panic`.
+    OkOrPanic,
+}
+
 /// One function attribute, resolved: which family it feeds and how.
 pub struct Instrument {
     pub attr: FnAttr,
@@ -139,17 +151,22 @@ impl Instrument {
         }
     }
 
-    /// The storage static, its descriptor, and the family child of this call if any.
-    pub fn prelude(&self, label: &str) -> TokenStream {
+    /// The storage static, its descriptor, and the family child of this call if any. A call
+    /// counter exposes the `result` series of `outcomes` only.
+    pub fn prelude(&self, label: &str, outcomes: Outcomes) -> TokenStream {
         let p = self.args.private();
         let storage = self.storage();
         let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
+        let calls = match outcomes {
+            Outcomes::All => quote!(#p::Calls::new()),
+            Outcomes::NotCancelled => quote!(#p::Calls::new().without(#p::Outcome::Cancelled)),
+            Outcomes::OkOrPanic => quote!(#p::Calls::new()
+                .without(#p::Outcome::Cancelled)
+                .without(#p::Outcome::Error)),
+        };
         let (mut ty, mut init) = match self.attr {
-            FnAttr::Counted if self.args.sharded => (
-                quote!(#p::Calls<#p::ShardedCounter>),
-                quote!(#p::Calls::new()),
-            ),
-            FnAttr::Counted => (quote!(#p::Calls), quote!(#p::Calls::new())),
+            FnAttr::Counted if self.args.sharded => (quote!(#p::Calls<#p::ShardedCounter>), calls),
+            FnAttr::Counted => (quote!(#p::Calls), calls),
             FnAttr::InFlight => (quote!(#p::Gauge), quote!(#p::Gauge::new())),
             FnAttr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),
             FnAttr::Timed => (

@@ -10,7 +10,7 @@ use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
-use crate::instrument::Instrument;
+use crate::instrument::{Instrument, Outcomes};
 
 /// How the body is wrapped.
 enum Shape {
@@ -112,14 +112,26 @@ fn inner_body(
     label: &str,
     body: &Group,
 ) -> TokenStream {
-    let prelude = inst.prelude(label);
+    let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let guarded = has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig);
     if sig.asyncness.is_none() {
         if let Ok(block) = syn::parse2::<Block>(body.to_token_stream()) {
             if let Some(future) = tail_future(&block) {
+                let prelude = inst.prelude(label, Outcomes::All);
                 return future_body(inst, &prelude, &block, future);
             }
         }
     }
+    // What the call counter's guard can record, below: a guard alone sees no value and no
+    // cancellation; a sync call cannot be cancelled.
+    let outcomes = if guarded {
+        Outcomes::OkOrPanic
+    } else if sig.asyncness.is_some() {
+        Outcomes::All
+    } else {
+        Outcomes::NotCancelled
+    };
+    let prelude = inst.prelude(label, outcomes);
     let p = inst.args.private();
     let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
@@ -137,8 +149,7 @@ fn inner_body(
             #stmts
         };
     }
-    let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
-    let shape = if has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig) {
+    let shape = if guarded {
         Shape::Guard
     } else if sig.asyncness.is_some() {
         Shape::AsyncFn

@@ -99,6 +99,10 @@ impl CallCounter for ShardedCounter {
 #[derive(Debug)]
 pub struct Calls<C: CallCounter = Counter> {
     counters: [C; 4],
+    /// The outcomes the function can end with, one bit each by [`Outcome`]: only their
+    /// series are exposed, so that a function that cannot be cancelled (any but an async
+    /// one) shows no `cancelled` series that would stay at zero for ever.
+    possible: u8,
 }
 
 impl<C: CallCounter> Calls<C> {
@@ -107,7 +111,16 @@ impl<C: CallCounter> Calls<C> {
     pub const fn new() -> Self {
         Self {
             counters: [const { C::ZERO }; 4],
+            possible: 0b1111,
         }
+    }
+
+    /// The same counters for a function that cannot end with `outcome`: its series is
+    /// not exposed.
+    #[must_use]
+    pub const fn without(mut self, outcome: Outcome) -> Self {
+        self.possible &= !(1 << outcome as u8);
+        self
     }
 
     /// Calls that ended with `outcome`.
@@ -127,7 +140,10 @@ impl<C: CallCounter + ChildMetric> ChildMetric for Calls<C> {
     #[allow(clippy::declare_interior_mutable_const)] // a template, copied on each use
     const ZERO: Self = Calls::new();
     fn fresh(&self) -> Self {
-        Calls::new()
+        Calls {
+            counters: [const { <C as CallCounter>::ZERO }; 4],
+            possible: self.possible,
+        }
     }
     fn reset(&self) {
         self.counters.iter().for_each(ChildMetric::reset);
@@ -149,7 +165,9 @@ impl<C: CallCounter> Collect for Calls<C> {
     }
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         for outcome in Outcome::ALL {
-            visit(&[outcome.as_str()], self.counters[outcome as usize].cell());
+            if self.possible & (1 << outcome as u8) != 0 {
+                visit(&[outcome.as_str()], self.counters[outcome as usize].cell());
+            }
         }
     }
 }

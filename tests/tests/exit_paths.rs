@@ -283,6 +283,13 @@ fn track_caller_preserved() {
     assert_eq!(loc.line(), here + 1);
     assert!(loc.file().ends_with("exit_paths.rs"));
     assert_eq!(calls("location", "ok"), 1);
+    // Its guard sees no value and no cancellation: only `ok` and `panic` are exported.
+    let results: Vec<String> = meterbox::render(meterbox::Format::Prometheus)
+        .lines()
+        .filter(|l| l.starts_with("function_calls_total{function=\"location\""))
+        .map(|l| l.split("result=\"").nth(1).unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(results, ["ok\"} 1", "panic\"} 0"]);
 }
 
 #[counted]
@@ -294,9 +301,17 @@ fn never_called() -> Result<(), ()> {
 
 #[test]
 fn never_called_is_exported_at_zero() {
-    for result in ["ok", "error", "panic", "cancelled"] {
+    for result in ["ok", "error", "panic"] {
         assert_eq!(calls("never_called", result), 0);
     }
+    // A sync function cannot be cancelled: no series that would stay at zero for ever.
+    assert_eq!(
+        snapshot().counter(
+            "function_calls_total",
+            &[("function", "never_called"), ("result", "cancelled")]
+        ),
+        None
+    );
     assert_eq!(durations("never_called").count(), 0);
     let text = meterbox::render(meterbox::Format::Prometheus);
     assert!(text.contains(
