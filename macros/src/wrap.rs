@@ -22,6 +22,18 @@ enum Shape {
     AsyncFn,
 }
 
+impl Shape {
+    /// What the call counter's guard can record in this shape: a guard alone sees no value
+    /// and no cancellation; a sync call cannot be cancelled.
+    fn outcomes(&self) -> Outcomes {
+        match self {
+            Shape::Guard => Outcomes::OkOrPanic,
+            Shape::Closure => Outcomes::NotCancelled,
+            Shape::AsyncFn => Outcomes::All,
+        }
+    }
+}
+
 fn has_attr(attrs: &[Attribute], name: &str) -> bool {
     attrs.iter().any(|a| a.path().is_ident(name))
 }
@@ -112,8 +124,6 @@ fn inner_body(
     label: &str,
     body: &Group,
 ) -> TokenStream {
-    let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
-    let guarded = has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig);
     if sig.asyncness.is_none() {
         if let Ok(block) = syn::parse2::<Block>(body.to_token_stream()) {
             if let Some(future) = tail_future(&block) {
@@ -122,16 +132,17 @@ fn inner_body(
             }
         }
     }
-    // What the call counter's guard can record, below: a guard alone sees no value and no
-    // cancellation; a sync call cannot be cancelled.
-    let outcomes = if guarded {
-        Outcomes::OkOrPanic
+    let is_never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let shape = if has_attr(attrs, "track_caller") || is_never || may_return_borrow_of_mut(sig) {
+        Shape::Guard
     } else if sig.asyncness.is_some() {
-        Outcomes::All
+        Shape::AsyncFn
     } else {
-        Outcomes::NotCancelled
+        // Also for values that cannot be `Result`s: finishing explicitly skips the
+        // panic check that a guard's drop needs, and the closure is inlined away.
+        Shape::Closure
     };
-    let prelude = inst.prelude(label, outcomes);
+    let prelude = inst.prelude(label, shape.outcomes());
     let p = inst.args.private();
     let target = inst.target();
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
@@ -149,15 +160,6 @@ fn inner_body(
             #stmts
         };
     }
-    let shape = if guarded {
-        Shape::Guard
-    } else if sig.asyncness.is_some() {
-        Shape::AsyncFn
-    } else {
-        // Also for values that cannot be `Result`s: finishing explicitly skips the
-        // panic check that a guard's drop needs, and the closure is inlined away.
-        Shape::Closure
-    };
     let ty = value_type(&sig.output);
     // Inner attributes stay at the top of the function; a closure or async block cannot
     // carry them.
