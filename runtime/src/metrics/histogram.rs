@@ -85,27 +85,27 @@ enum Bounds {
 struct Table {
     /// The bounds, then `+Inf`.
     bounds: Box<[f64]>,
-    /// For durations counted without float arithmetic: the least whole number of
-    /// nanoseconds above each bound (0 for a negative bound, which every duration is
-    /// above), then `u64::MAX`.
-    above_ns: Box<[u64]>,
+    /// For durations counted without float arithmetic: the most whole nanoseconds at or
+    /// under each bound, then `u64::MAX`, which no duration is above.
+    at_most_ns: Box<[u64]>,
+    /// How many bounds are negative: every duration is above them, so a search of
+    /// nanoseconds starts past them.
+    first_ns: usize,
 }
 
 impl Table {
     fn new(bounds: &[f64]) -> Self {
-        let above = |b: f64| {
-            if b < 0.0 {
-                0
-            } else {
-                // `as` saturates: huge bounds become u64::MAX; b is not negative.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let ns = (b * 1e9) as u64;
-                ns.saturating_add(1)
-            }
-        };
+        // `as` saturates: a negative bound becomes 0 (and is skipped), a huge one u64::MAX.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let at_most = |b: f64| (b * 1e9) as u64;
         Self {
             bounds: bounds.iter().copied().chain([f64::INFINITY]).collect(),
-            above_ns: bounds.iter().map(|&b| above(b)).chain([u64::MAX]).collect(),
+            at_most_ns: bounds
+                .iter()
+                .map(|&b| at_most(b))
+                .chain([u64::MAX])
+                .collect(),
+            first_ns: bounds.iter().take_while(|&&b| b < 0.0).count(),
         }
     }
 
@@ -470,10 +470,16 @@ impl Histogram {
     }
 
     /// The bucket of `value`: the first bound at or above it, the `+Inf` bucket past them
-    /// all or for NaN.
-    #[inline]
+    /// all or for NaN. Out of line, as the search is the larger part of a record: inlined
+    /// into every timed function, it would cost build time for a few instructions.
+    #[inline(never)]
     pub(super) fn bucket(&self, value: f64) -> &AtomicU64 {
-        let (buckets, table) = self.cells();
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            // A tail call, so that the common path saves no registers for it.
+            return self.first_bucket(value);
+        }
+        let table = self.table();
         let bounds = table.bounds.as_ptr();
         let mut i = 0;
         if value.is_nan() {
@@ -494,19 +500,20 @@ impl Histogram {
     }
 
     /// The bucket of a duration in nanoseconds, as `bucket` does it for seconds, with
-    /// integer comparisons only.
-    #[inline]
+    /// integer comparisons only. Out of line, as `bucket` is.
+    #[inline(never)]
     pub(super) fn bucket_ns(&self, nanos: u64) -> &AtomicU64 {
-        let (buckets, table) = self.cells();
-        let above = table.above_ns.as_ptr();
-        // The sentinel is u64::MAX: a duration below it stops there. (A duration of 584
-        // years is counted as one nanosecond shorter.)
-        let nanos = nanos.min(u64::MAX - 1);
-        let mut i = 0;
-        // SAFETY: the last entry is u64::MAX, which `nanos` is below, so `i` stops at the
-        // last index at the latest.
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            return self.first_bucket_ns(nanos);
+        }
+        let table = self.table();
+        let at_most = table.at_most_ns.as_ptr();
+        let mut i = table.first_ns;
+        // SAFETY: the last entry is u64::MAX, which no duration is above, so `i` stops at
+        // the last index at the latest.
         #[allow(unsafe_code)]
-        while nanos >= unsafe { *above.add(i) } {
+        while nanos > unsafe { *at_most.add(i) } {
             i += 1;
         }
         // SAFETY: `i` indexes the bounds, as many as the buckets.
@@ -514,6 +521,20 @@ impl Histogram {
         unsafe {
             &*buckets.add(i)
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first_bucket(&self, value: f64) -> &AtomicU64 {
+        self.allocate();
+        self.bucket(value)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn first_bucket_ns(&self, nanos: u64) -> &AtomicU64 {
+        self.allocate();
+        self.bucket_ns(nanos)
     }
 
     /// Starts a timer that records the elapsed seconds into this histogram when dropped.
