@@ -72,7 +72,18 @@ def write(n):
     with open(os.path.join(WORK, "Cargo.toml"), "w") as f:
         f.write(MANIFEST.format(runtime=os.path.join(ROOT, "runtime")))
     functions = "\n".join(FUNCTION.format(i=i) for i in range(n))
-    calls = "\n".join(f"    let _ = f{i}({i});" for i in range(n))
+    # Through a table of function pointers, as a program with many call sites would: direct
+    # calls from one `main` would inline every function into it, and optimising that one
+    # huge function costs more than N functions of a real program do.
+    table = ", ".join(f"f{i}" for i in range(n))
+    calls = (
+        f"    let functions: [fn(u64) -> Result<u64, String>; {n}] = [{table}];\n"
+        "    for (i, f) in functions.iter().enumerate() {\n"
+        "        let _ = std::hint::black_box(f)(i as u64);\n"
+        "    }"
+        if n
+        else ""
+    )
     with open(os.path.join(WORK, "src", "main.rs"), "w") as f:
         f.write(MAIN.format(functions=functions, calls=calls))
 
