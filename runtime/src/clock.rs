@@ -4,8 +4,10 @@
 //! The timer clock reads the CPU's time-stamp counter where it is invariant (x86_64, feature
 //! `tsc`): one instruction, scaled to nanoseconds by a multiply and a shift, against about
 //! fifty instructions for a read of the OS clock through the vDSO. The scale is measured
-//! against the OS clock once per process, at the first timer (a 10 ms sleep). Where the
-//! counter is not invariant, or on other architectures, timers read the OS clock.
+//! against the OS clock once per process: from the first timer on, timers read the OS clock
+//! until 10 ms of both clocks have passed, and the first timer after that sets the scale, so
+//! no caller ever waits for the measure. Where the counter is not invariant, or on other
+//! architectures, timers read the OS clock.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -63,10 +65,13 @@ mod timer {
     /// Nanoseconds per tick, times 2^32; 0 until measured.
     static SCALE: AtomicU64 = AtomicU64::new(0);
 
+    /// How long both clocks run before the scale is taken from them.
+    const WINDOW: Duration = Duration::from_millis(10);
+
     #[inline(always)]
     pub(super) fn scale() -> u64 {
         match SCALE.load(Ordering::Relaxed) {
-            0 => measure(),
+            0 => measuring(),
             scale => scale,
         }
     }
@@ -97,18 +102,26 @@ mod timer {
         }
     }
 
+    /// The scale while the counter is being measured: the OS clock's, until [`WINDOW`] has
+    /// passed since the first timer; then the measured one, for this timer and all after.
     #[cold]
-    fn measure() -> u64 {
-        static MEASURED: OnceLock<u64> = OnceLock::new();
-        let scale = *MEASURED.get_or_init(|| {
-            if invariant() {
-                calibrate(Duration::from_millis(10))
-            } else {
-                OS
-            }
-        });
-        SCALE.store(scale, Ordering::Relaxed);
-        scale
+    fn measuring() -> u64 {
+        static START: OnceLock<Option<(u64, Instant)>> = OnceLock::new();
+        let start = START.get_or_init(|| invariant().then(|| (now(0), Instant::now())));
+        let Some((ticks, os)) = *start else {
+            SCALE.store(OS, Ordering::Relaxed);
+            return OS;
+        };
+        let elapsed = os.elapsed();
+        if elapsed < WINDOW {
+            return OS;
+        }
+        let measured = scale_from(now(0).saturating_sub(ticks), elapsed.as_nanos());
+        // Threads that finish the measure at once agree on the first one's.
+        match SCALE.compare_exchange(0, measured, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => measured,
+            Err(first) => first,
+        }
     }
 
     /// Whether the counter ticks at a constant rate in every power state and on every core
@@ -123,13 +136,18 @@ mod timer {
         }
     }
 
-    /// The scale measured over `window` of the OS clock; `OS` if the counter looks wrong.
+    /// The scale measured over `window` of the OS clock, sleeping meanwhile: for tests.
+    #[cfg(test)]
     pub(super) fn calibrate(window: Duration) -> u64 {
         let (ticks0, os0) = (now(0), Instant::now());
         std::thread::sleep(window);
         let (ticks1, os1) = (now(0), Instant::now());
-        let ticks = ticks1.saturating_sub(ticks0);
-        let nanos = (os1 - os0).as_nanos();
+        scale_from(ticks1.saturating_sub(ticks0), (os1 - os0).as_nanos())
+    }
+
+    /// The scale of `ticks` counted over `nanos` of the OS clock; `OS` if the counter looks
+    /// wrong.
+    fn scale_from(ticks: u64, nanos: u128) -> u64 {
         // A counter slower than 10 MHz is no counter to time calls with.
         if u128::from(ticks) < nanos / 100 {
             return super::timer::OS;
