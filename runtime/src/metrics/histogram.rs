@@ -151,9 +151,9 @@ impl Table {
 /// Invalid bounds (none, more than [`Histogram::MAX_BUCKETS`], NaN, not strictly increasing)
 /// stop compilation when the histogram is a `static`, with a message naming the problem.
 ///
-/// A histogram takes 56 bytes in its `static`. Its buckets are allocated when it is first
-/// used (or read), 8 bytes each, so memory follows the bounds it has; the bounds themselves
-/// are kept once for all histograms that have the same.
+/// A histogram takes 56 bytes in its `static`. Its buckets are allocated when it first
+/// records, 8 bytes each, so memory follows the bounds it has (until then it reads as
+/// zeros); the bounds themselves are kept once for all histograms that have the same.
 #[derive(Debug)]
 pub struct Histogram {
     bounds: Bounds,
@@ -552,7 +552,10 @@ impl Histogram {
     pub fn bounds(&self) -> &'static [f64] {
         match self.bounds {
             Bounds::Given(given) => given,
-            computed => computed.table().finite(),
+            // Computed bounds are looked up among the tables made only until this
+            // histogram holds its own: renders read the bounds of every histogram.
+            computed if self.buckets.load(Ordering::Acquire).is_null() => computed.table().finite(),
+            _ => self.table().finite(),
         }
     }
 
