@@ -404,6 +404,11 @@ impl<M: ChildMetric> LabelledChildren for RuntimeFamily<M> {
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
+    fn growth(&'static self) -> u64 {
+        // Each read of the family, this one too, removes what has expired.
+        self.expiry.sweep(&self.children);
+        self.children.growth()
+    }
     fn caches(&'static self) -> &'static FamilyCaches {
         &self.caches
     }

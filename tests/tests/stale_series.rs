@@ -250,3 +250,19 @@ fn a_series_removed_and_another_made_is_laid_out_anew() {
     f.with(&["new"]).unwrap().set(2.0);
     assert_eq!(lines_of("stale_swap"), ["stale_swap{k=\"new\"} 2.0"]);
 }
+
+/// Lags, by peer.
+#[metric]
+static STALE_LAG: Family<Gauge, 1> = Family::new(["peer"]);
+
+#[test]
+fn a_kept_handle_alone_brings_a_removed_series_back() {
+    let peer = STALE_LAG.with(["a"]);
+    peer.set(2.0);
+    assert_eq!(lines_of("stale_lag"), ["stale_lag{peer=\"a\"} 2.0"]);
+    assert!(STALE_LAG.remove(["a"]));
+    assert_eq!(lines_of("stale_lag"), Vec::<String>::new());
+    // No lookup: only the handle records, and the next render shows it.
+    peer.set(3.0);
+    assert_eq!(lines_of("stale_lag"), ["stale_lag{peer=\"a\"} 3.0"]);
+}

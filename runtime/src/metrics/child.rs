@@ -18,6 +18,8 @@ pub(crate) trait LabelledChildren: Sync + 'static {
     fn for_each_child(&'static self, f: &mut dyn FnMut(&[&'static str], &'static Self::Child));
     /// Lookups sent to the overflow child.
     fn dropped(&'static self) -> &'static Counter;
+    /// A number that grows with the children: see [`Collect::growth`].
+    fn growth(&'static self) -> u64;
     /// The caches the exposition needs.
     fn caches(&'static self) -> &'static FamilyCaches;
     /// The values each of [`LabelledChildren::keys`] can take, when they are known in
@@ -58,6 +60,10 @@ macro_rules! collect_children {
 
             fn grows_at_run_time(&self) -> bool {
                 true
+            }
+
+            fn growth(&'static self) -> Option<u64> {
+                Some($crate::metrics::child::LabelledChildren::growth(self))
             }
 
             fn visit(
@@ -132,6 +138,10 @@ impl<T: LabelledChildren> ChildCompanions for T {
             .map_or(&[][..], |c| c.extra_label_names());
         let cache = &self.caches().companion.names;
         joined_names(self.keys(), extra, cache)
+    }
+
+    fn companion_growth(&'static self) -> u64 {
+        self.growth()
     }
 
     fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
@@ -314,6 +324,8 @@ pub(crate) trait ChildCompanions: Sync {
     fn companion_names(&'static self) -> &'static [&'static str];
     /// Every child's companion cells under the family's label values.
     fn companion_cells(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef));
+    /// The family's growth: its children's are the companions'.
+    fn companion_growth(&'static self) -> u64;
 }
 
 /// The companion family of a family: registered as its own family by the exposition, read
@@ -349,6 +361,9 @@ impl Collect for CompanionFamily {
     }
     fn grows_at_run_time(&self) -> bool {
         true
+    }
+    fn growth(&'static self) -> Option<u64> {
+        Some(self.parent.get().map_or(0, |p| p.companion_growth()))
     }
     fn visit(&'static self, visit: &mut dyn FnMut(&[&'static str], MetricRef)) {
         if let Some(parent) = self.parent.get() {

@@ -9,7 +9,7 @@
 //! Why this file is long: the table, its insert path and its overflow share one invariant (a
 //! slot is filled once and never changes), which reads best in one place; tests follow.
 
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::{ChildMetric, Counter};
@@ -21,18 +21,34 @@ pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
 /// overflow series.
 pub const DEFAULT_LABEL_SET_LIMIT: usize = 1_000;
 
+/// How many times a child of any family was removed or shown again: the exposition lays out
+/// its families' series anew when this changes.
+static SHOWN_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// See [`SHOWN_CHANGES`].
+pub(crate) fn shown_changes() -> u64 {
+    SHOWN_CHANGES.load(Ordering::Acquire)
+}
+
 /// The highest limit a family takes; its table then has 2^21 slots.
 pub(crate) const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 
 pub(crate) struct Child<M: 'static> {
-    hash: u64,
-    keys: &'static [Key],
+    /// The label values with their keys, in one allocation: a child is kept small, as a
+    /// family may hold a million.
+    labels: &'static [Label],
     /// Every key is its value (no value is longer than `EXACT_KEY_LEN`).
     exact: bool,
     /// Removed from the exposition, and back at zero, until used again.
     removed: AtomicBool,
-    pub values: &'static [&'static str],
     pub metric: M,
+}
+
+/// A label value of a child, with the key lookups compare.
+#[derive(Clone, Copy)]
+struct Label {
+    key: Key,
+    value: &'static str,
 }
 
 #[inline(always)]
@@ -157,9 +173,15 @@ impl<M> Child<M> {
     #[inline(always)]
     fn found(&self) -> &M {
         if self.removed.load(Ordering::Relaxed) {
-            self.removed.store(false, Ordering::Relaxed);
+            self.show_again();
         }
         &self.metric
+    }
+
+    #[cold]
+    fn show_again(&self) {
+        self.removed.store(false, Ordering::Relaxed);
+        SHOWN_CHANGES.fetch_add(1, Ordering::Release);
     }
 
     /// Whether this child's values are all short, and their keys are `keys`: then they are
@@ -168,19 +190,40 @@ impl<M> Child<M> {
     /// as the family has labels, so the lengths need no check.
     #[inline(always)]
     fn holds_exactly(&self, keys: &[Key]) -> bool {
-        debug_assert_eq!(self.keys.len(), keys.len());
-        self.exact && self.keys.iter().zip(keys).all(|(mine, key)| mine == key)
-    }
-
-    fn holds(&self, hash: u64, keys: &[Key], values: &[&str]) -> bool {
-        self.hash == hash
-            && self.keys.len() == keys.len()
+        debug_assert_eq!(self.labels.len(), keys.len());
+        self.exact
             && self
-                .keys
+                .labels
                 .iter()
                 .zip(keys)
-                .enumerate()
-                .all(|(i, (mine, key))| mine == key && (key.exact() || self.values[i] == values[i]))
+                .all(|(mine, key)| mine.key == *key)
+    }
+
+    fn holds(&self, keys: &[Key], values: &[&str]) -> bool {
+        self.labels.len() == keys.len()
+            && self
+                .labels
+                .iter()
+                .zip(keys.iter().zip(values))
+                .all(|(mine, (key, value))| {
+                    mine.key == *key && (key.exact() || mine.value == *value)
+                })
+    }
+
+    /// The label values, as the visitors take them.
+    fn with_values(&self, visit: impl FnOnce(&[&'static str])) {
+        // Label sets are short; a longer one pays for a vector.
+        const ON_STACK: usize = 8;
+        if self.labels.len() <= ON_STACK {
+            let mut values = [""; ON_STACK];
+            for (slot, label) in values.iter_mut().zip(self.labels) {
+                *slot = label.value;
+            }
+            visit(&values[..self.labels.len()]);
+        } else {
+            let values: Vec<&'static str> = self.labels.iter().map(|l| l.value).collect();
+            visit(&values);
+        }
     }
 }
 
@@ -263,7 +306,7 @@ impl<M> Table<M> {
         let mut i = self.start(hash);
         loop {
             let child = self.slot(i)?;
-            if child.holds(hash, keys, values) {
+            if child.holds(keys, values) {
                 return Some(child);
             }
             i = (i + 1) & mask;
@@ -271,9 +314,9 @@ impl<M> Table<M> {
     }
 
     /// Under the family's insert lock, with fewer children than half the slots.
-    fn insert(&self, child: &'static Child<M>) {
+    fn insert(&self, hash: u64, child: &'static Child<M>) {
         let mask = self.slots.len() - 1;
-        let mut i = self.start(child.hash);
+        let mut i = self.start(hash);
         let child = core::ptr::from_ref(child).cast_mut();
         while self.slots[i]
             .compare_exchange(
@@ -297,6 +340,9 @@ pub(crate) struct Children<M: 'static> {
     len: AtomicUsize,
     overflow: OnceLock<&'static Child<M>>,
     dropped: Counter,
+    /// Children removed and not seen used since, or more: while any may be, reads look
+    /// for those used again (through a kept handle), to show them.
+    hidden: AtomicUsize,
 }
 
 impl<M> Children<M> {
@@ -308,6 +354,7 @@ impl<M> Children<M> {
             len: AtomicUsize::new(0),
             overflow: OnceLock::new(),
             dropped: Counter::new(),
+            hidden: AtomicUsize::new(0),
         }
     }
 
@@ -381,12 +428,14 @@ impl<M> Children<M> {
     pub(crate) fn overflow(&self, labels: usize, make: impl FnOnce() -> M) -> &'static M {
         self.overflow
             .get_or_init(|| {
+                let label = Label {
+                    key: Key::of(OVERFLOW_LABEL_VALUE),
+                    value: OVERFLOW_LABEL_VALUE,
+                };
                 Box::leak(Box::new(Child {
-                    hash: 0,
-                    keys: &[],
+                    labels: vec![label; labels].leak(),
                     exact: false,
                     removed: AtomicBool::new(false),
-                    values: vec![OVERFLOW_LABEL_VALUE; labels].leak(),
                     metric: make(),
                 }))
             })
@@ -425,19 +474,21 @@ impl<M> Children<M> {
             self.dropped.inc();
             return self.overflow(values.len(), make);
         }
-        let values: Vec<&'static str> = values
+        let labels: Vec<Label> = keys
             .iter()
-            .map(|v| &*Box::leak(Box::<str>::from(*v)))
+            .zip(values)
+            .map(|(&key, value)| Label {
+                key,
+                value: Box::leak(Box::<str>::from(*value)),
+            })
             .collect();
         let child: &'static Child<M> = Box::leak(Box::new(Child {
-            hash,
-            keys: keys.to_vec().leak(),
+            labels: labels.leak(),
             exact: keys.iter().all(|key| key.exact()),
             removed: AtomicBool::new(false),
-            values: values.leak(),
             metric: make(),
         }));
-        table.insert(child);
+        table.insert(hash, child);
         // Under the lock `len` is below the limit, the size of `order`.
         let len = self.len.load(Ordering::Relaxed);
         table.order[len].store(core::ptr::from_ref(child).cast_mut(), Ordering::Release);
@@ -459,10 +510,10 @@ impl<M> Children<M> {
 impl<M: ChildMetric> Children<M> {
     /// Every child shown and then the overflow child, if any. A removed child is shown
     /// again once it records, through a kept handle as well as through a lookup.
-    pub fn for_each(&'static self, mut visit: impl FnMut(&'static [&'static str], &'static M)) {
+    pub fn for_each(&'static self, mut visit: impl FnMut(&[&'static str], &'static M)) {
         self.for_each_child(|child| {
             if child.shown() {
-                visit(child.values, &child.metric);
+                child.with_values(|values| visit(values, &child.metric));
             }
         });
     }
@@ -494,13 +545,13 @@ impl<M: ChildMetric> Children<M> {
                 .get()
                 .and_then(|table| table.find(hash_keys(&keys), &keys, values))
         };
-        child.is_some_and(Child::remove)
+        child.is_some_and(|child| self.hide(child))
     }
 
     /// Removes every series, as [`Children::remove`] does.
     pub fn clear(&'static self) {
         self.for_each_child(|child| {
-            child.remove();
+            self.hide(child);
         });
     }
 
@@ -508,9 +559,27 @@ impl<M: ChildMetric> Children<M> {
     pub fn retain(&'static self, mut keep: impl FnMut(&'static M) -> bool) {
         self.for_each_child(|child| {
             if child.shown() && !keep(&child.metric) {
-                child.remove();
+                self.hide(child);
             }
         });
+    }
+
+    fn hide(&self, child: &Child<M>) -> bool {
+        self.hidden.fetch_add(1, Ordering::Relaxed);
+        child.remove()
+    }
+
+    /// A number that changes whenever a child is made (see [`Collect::growth`]); first,
+    /// removed children used again since are shown, so that the exposition sees them.
+    ///
+    /// [`Collect::growth`]: super::Collect::growth
+    pub fn growth(&'static self) -> u64 {
+        if self.hidden.load(Ordering::Relaxed) > 0 {
+            let mut still = 0;
+            self.for_each_child(|child| still += usize::from(!child.shown()));
+            self.hidden.store(still, Ordering::Relaxed);
+        }
+        self.len.load(Ordering::Acquire) as u64 + u64::from(self.overflow.get().is_some())
     }
 }
 
@@ -523,7 +592,7 @@ impl<M: ChildMetric> Child<M> {
         }
         let used = self.metric.activity() != 0;
         if used {
-            self.removed.store(false, Ordering::Relaxed);
+            self.show_again();
         }
         used
     }
@@ -534,6 +603,7 @@ impl<M: ChildMetric> Child<M> {
         let shown = self.shown();
         self.metric.reset();
         self.removed.store(true, Ordering::Relaxed);
+        SHOWN_CHANGES.fetch_add(1, Ordering::Release);
         shown
     }
 }

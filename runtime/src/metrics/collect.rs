@@ -90,6 +90,15 @@ pub trait Collect: Sync + 'static {
         false
     }
 
+    /// For a metric that grows at run time: a number that changes whenever the series it
+    /// shows change (a series removed or shown again aside, which the exposition learns of
+    /// otherwise), read without visiting them; `None` when only a visit can tell. Renders
+    /// ask it to know whether their layout of the series still holds.
+    #[doc(hidden)]
+    fn growth(&'static self) -> Option<u64> {
+        None
+    }
+
     /// Whether the metric is exposed at all, asked once when the exposition is laid out: for
     /// a metric that exists only under a condition settled at start-up (the counting
     /// allocator installed as the global allocator), so that it is absent, not zero.

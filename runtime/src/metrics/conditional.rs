@@ -51,6 +51,12 @@ impl<M: Collect> Collect for Conditional<M> {
         self.metric.grows_at_run_time()
     }
 
+    fn growth(&'static self) -> Option<u64> {
+        // A render asks this instead of visiting: the values are copied in here too.
+        (self.before_read)();
+        self.metric.growth()
+    }
+
     fn is_exposed(&'static self) -> bool {
         (self.shown)()
     }

@@ -150,6 +150,9 @@ impl<M: ChildMetric, const N: usize> LabelledChildren for Family<M, N> {
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
+    fn growth(&'static self) -> u64 {
+        self.children.growth()
+    }
     fn caches(&'static self) -> &'static FamilyCaches {
         &self.caches
     }

@@ -21,6 +21,7 @@ mod typed_family;
 pub(crate) use callback::Total;
 pub use callback::{CallbackCounter, CallbackGauge};
 pub use child::ChildMetric;
+pub(crate) use children::shown_changes;
 pub use children::{DEFAULT_LABEL_SET_LIMIT, OVERFLOW_LABEL_VALUE};
 pub use collect::{Collect, Kind, MetricRef};
 pub use conditional::Conditional;

@@ -143,6 +143,10 @@ impl<M: ChildMetric, L: LabelSet + 'static> LabelledChildren for TypedFamily<M, 
     fn dropped(&'static self) -> &'static Counter {
         self.children.dropped()
     }
+    fn growth(&'static self) -> u64 {
+        // The array is made once, all of its children at once.
+        self.children.growth() + u64::from(self.array.get().is_some())
+    }
     fn caches(&'static self) -> &'static FamilyCaches {
         &self.caches
     }

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::companions::with_companions;
 use super::conflict::Conflict;
-use super::series::{all_labels, cell_address, cell_shape, SeriesLayout, SeriesMap};
+use super::series::{all_labels, cell_shape, SeriesLayout, SeriesMap};
 use crate::intern::intern;
-use crate::metrics::{Kind, MetricRef};
+use crate::metrics::{shown_changes, Kind, MetricRef};
 use crate::naming::{claims, conflict_candidate, with_total};
 use crate::registry::{registry, Descriptor};
 use crate::runtime_family;
@@ -42,36 +42,15 @@ pub(crate) struct FamilyLayout {
     pub definitions: Vec<&'static Descriptor>,
     /// Definitions whose series appear at run time (families).
     pub growing: Vec<&'static Descriptor>,
-    /// Their series as last laid out, with a fingerprint of the cells they were laid out
-    /// from: the same cells, the same series, and the layout is reused. Series come and go
-    /// (created, removed, expired), so a count alone would not tell.
-    growing_cache: Mutex<(CellSet, Arc<Vec<SeriesLayout>>)>,
+    /// Their series as last laid out, with the families' growth (or their cell count) and
+    /// how many times a family's series were removed or shown again, anywhere: with neither
+    /// changed, the series are the same and the layout is reused.
+    growing_cache: Mutex<(Growth, Arc<Vec<SeriesLayout>>)>,
 }
 
-/// How many cells, and a sum of their mixed addresses: equal for the same cells in any
-/// order, and for different cells only by a 2^-64 chance.
-#[derive(Default, Clone, Copy, PartialEq, Eq)]
-struct CellSet {
-    count: usize,
-    sum: u64,
-}
-
-impl CellSet {
-    /// Matches no set of cells: nothing laid out yet.
-    const NONE: CellSet = CellSet {
-        count: usize::MAX,
-        sum: 0,
-    };
-
-    fn add(&mut self, cell: MetricRef) {
-        // A multiply and fold spreads neighbouring addresses over all bits.
-        let product = u128::from(cell_address(cell) as u64) * 0x9e37_79b9_7f4a_7c15;
-        #[allow(clippy::cast_possible_truncation)] // the halves, folded
-        let mixed = (product as u64) ^ ((product >> 64) as u64);
-        self.count += 1;
-        self.sum = self.sum.wrapping_add(mixed);
-    }
-}
+/// What a family's run-time series were laid out at: its definitions' growth summed, and
+/// the count of series removed or shown again anywhere.
+type Growth = (u64, u64);
 
 impl FamilyLayout {
     /// The series of the run-time definitions as they are now, with the static series of
@@ -80,10 +59,16 @@ impl FamilyLayout {
         if self.growing.is_empty() {
             return Arc::new(Vec::new());
         }
-        let mut cells = CellSet::default();
+        // What the families say of their growth, or else how many cells they have.
+        let mut count = 0u64;
         for d in &self.growing {
-            d.source.visit(&mut |_, cell| cells.add(cell));
+            match d.source.growth() {
+                Some(growth) => count = count.wrapping_add(growth),
+                None => d.source.visit(&mut |_, _| count += 1),
+            }
         }
+        // Read after them, as they may show a removed series again.
+        let cells = (count, shown_changes());
         let mut cache = self
             .growing_cache
             .lock()
@@ -271,7 +256,8 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     growing: entry.growing,
                     definitions: entry.definitions,
                     // No count yet: laid out at the first render.
-                    growing_cache: Mutex::new((CellSet::NONE, Arc::new(Vec::new()))),
+                    // Matches no count: laid out at the first render.
+                    growing_cache: Mutex::new(((u64::MAX, 0), Arc::new(Vec::new()))),
                 }
             })
             .collect(),

@@ -28,24 +28,6 @@ pub(super) fn cell_shape(cell: MetricRef) -> Option<&'static [f64]> {
     }
 }
 
-/// Where a cell's metric lives: what tells two cells apart.
-pub(super) fn cell_address(cell: MetricRef) -> usize {
-    fn at<T>(metric: &T) -> usize {
-        core::ptr::from_ref(metric) as usize
-    }
-    match cell {
-        MetricRef::Counter(m) => at(m),
-        MetricRef::Sharded(m) => at(m),
-        MetricRef::Gauge(m) => at(m),
-        MetricRef::Histogram(m) => at(m),
-        MetricRef::Callback(m) => at(m),
-        MetricRef::CallbackCounter(m) => at(m),
-        MetricRef::Measured(m) => at(m),
-        MetricRef::Summary(m) => at(m),
-        MetricRef::Rate(m, window) => at(m).wrapping_add(window),
-    }
-}
-
 /// The constant labels of `d`, then its storage's labels with the values in `extra`; a
 /// storage label that a constant label also names is exposed as `exported_<name>`.
 pub(super) fn all_labels(
