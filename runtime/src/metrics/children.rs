@@ -565,8 +565,11 @@ impl<M: ChildMetric> Children<M> {
     }
 
     fn hide(&self, child: &Child<M>) -> bool {
-        self.hidden.fetch_add(1, Ordering::Relaxed);
-        child.remove()
+        let shown = child.remove();
+        // Counted once hidden: a read that looks before this either sees the child hidden
+        // (and keeps it counted) or leaves the count to the next read.
+        self.hidden.fetch_add(1, Ordering::AcqRel);
+        shown
     }
 
     /// A number that changes whenever a child is made (see [`Collect::growth`]); first,
@@ -574,10 +577,14 @@ impl<M: ChildMetric> Children<M> {
     ///
     /// [`Collect::growth`]: super::Collect::growth
     pub fn growth(&'static self) -> u64 {
-        if self.hidden.load(Ordering::Relaxed) > 0 {
+        let hidden = self.hidden.load(Ordering::Acquire);
+        if hidden > 0 {
             let mut still = 0;
             self.for_each_child(|child| still += usize::from(!child.shown()));
-            self.hidden.store(still, Ordering::Relaxed);
+            // Only what this pass saw shown again is taken off: a child hidden meanwhile
+            // added its own count, which must stay for the next read to look at it.
+            self.hidden
+                .fetch_sub(hidden.saturating_sub(still), Ordering::AcqRel);
         }
         self.len.load(Ordering::Acquire) as u64 + u64::from(self.overflow.get().is_some())
     }
@@ -600,7 +607,7 @@ impl<M: ChildMetric> Child<M> {
     /// Zeroes the child, then hides it: an update racing the removal is zeroed, or is
     /// kept and shows the series again. Whether it was shown.
     fn remove(&self) -> bool {
-        let shown = self.shown();
+        let shown = !self.removed.load(Ordering::Relaxed) || self.metric.activity() != 0;
         self.metric.reset();
         self.removed.store(true, Ordering::Relaxed);
         SHOWN_CHANGES.fetch_add(1, Ordering::Release);
