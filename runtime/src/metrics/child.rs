@@ -179,11 +179,6 @@ pub trait ChildMetric: Collect + Sized + Send + Sync + 'static {
     fn activity(&self) -> u64;
 }
 
-/// The address of a metric, which its kept exemplars are filed under.
-fn address<T>(metric: &T) -> usize {
-    core::ptr::from_ref(metric) as usize
-}
-
 impl ChildMetric for Counter {
     #[allow(clippy::declare_interior_mutable_const)]
     const ZERO: Self = Counter::new();
@@ -192,7 +187,7 @@ impl ChildMetric for Counter {
     }
     fn reset(&self) {
         Counter::reset(self);
-        super::exemplar::forget(address(self));
+        super::exemplar::forget(super::recording::address(self));
     }
     fn activity(&self) -> u64 {
         self.get()
@@ -235,7 +230,7 @@ impl ChildMetric for Histogram {
     }
     fn reset(&self) {
         Histogram::reset(self);
-        super::exemplar::forget(address(self));
+        super::exemplar::forget(super::recording::address(self));
     }
     fn activity(&self) -> u64 {
         self.count()
