@@ -13,12 +13,20 @@ use std::time::{Duration, Instant};
 use super::child::ChildMetric;
 use super::children::Children;
 
+/// What the reads saw of a series.
+struct Seen {
+    activity: u64,
+    since: Instant,
+    read: Instant,
+}
+
 /// When a family's series expire, and what its reads have seen of them.
 pub(crate) struct IdleExpiry {
     /// Milliseconds a series may stay unchanged; 0 for never.
     after_ms: AtomicU64,
-    /// By the child's address: its activity when last seen changed, and when.
-    seen: Mutex<HashMap<usize, (u64, Instant)>>,
+    /// By the child's address: its activity when last seen changed, when, and the read
+    /// that last saw it.
+    seen: Mutex<HashMap<usize, Seen>>,
 }
 
 impl IdleExpiry {
@@ -46,21 +54,23 @@ impl IdleExpiry {
         let after = Duration::from_millis(after_ms);
         let now = Instant::now();
         let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        // Rebuilt from the series shown, so that a removed one leaves no entry behind.
-        let mut next = HashMap::with_capacity(seen.len());
         children.retain(|metric| {
-            let address = core::ptr::from_ref(metric) as usize;
             let activity = metric.activity();
-            let since = match seen.get(&address) {
-                Some(&(last, since)) if last == activity => since,
-                _ => now,
-            };
-            let keep = now.duration_since(since) < after;
-            if keep {
-                next.insert(address, (activity, since));
+            let entry = seen
+                .entry(super::recording::address(metric))
+                .or_insert(Seen {
+                    activity,
+                    since: now,
+                    read: now,
+                });
+            if entry.activity != activity {
+                entry.activity = activity;
+                entry.since = now;
             }
-            keep
+            entry.read = now;
+            now.duration_since(entry.since) < after
         });
-        *seen = next;
+        // Series removed, now or before, leave no entry behind.
+        seen.retain(|_, entry| entry.read == now && now.duration_since(entry.since) < after);
     }
 }
