@@ -255,8 +255,7 @@ pub(crate) fn build(descriptors: &[&'static Descriptor]) -> Layout {
                     fixed,
                     growing: entry.growing,
                     definitions: entry.definitions,
-                    // No count yet: laid out at the first render.
-                    // Matches no count: laid out at the first render.
+                    // Matches no growth: laid out at the first render.
                     growing_cache: Mutex::new(((u64::MAX, 0), Arc::new(Vec::new()))),
                 }
             })
