@@ -57,7 +57,7 @@ step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 # Each optional part builds on its own and with all the others.
 cargo clippy -p meterbox --no-default-features -- -D warnings
-for feature in signals serve push otlp remote-write metrics-facade tracing opentelemetry statsd redis tsc capture disabled allocations process tokio tower axum; do
+for feature in signals serve protobuf push otlp remote-write metrics-facade tracing opentelemetry statsd redis tsc capture disabled allocations process tokio tower axum; do
     cargo clippy -p meterbox --no-default-features --features "$feature" -- -D warnings
 done
 cargo clippy -p meterbox --all-features --all-targets -- -D warnings
@@ -72,7 +72,7 @@ cargo clippy --manifest-path tests/fixtures/disabled/Cargo.toml --target-dir tar
 
 step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through its ICU crates)"
 rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal
-CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features push,otlp,remote-write,metrics-facade,tracing,opentelemetry,statsd,capture,allocations,tokio,axum
+CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --features protobuf,push,otlp,remote-write,metrics-facade,tracing,opentelemetry,statsd,capture,allocations,tokio,axum
 CARGO_TARGET_DIR=target/msrv cargo +1.85 check -p meterbox --no-default-features --features disabled
 rm -rf target/msrv
 

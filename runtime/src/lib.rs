@@ -89,6 +89,8 @@ pub use catalog::catalog;
 pub use clock::{monotonic, Clock};
 pub use dump::{dump_at_exit, dump_at_exit_to, DumpGuard};
 pub use encode::{encode, render, render_into, Format};
+#[cfg(feature = "protobuf")]
+pub use encode::{render_protobuf, PROTOBUF_CONTENT_TYPE};
 pub use instrument::Outcome;
 pub use labels::{Label, LabelSet, LabelValue};
 #[doc = include_str!("docs/allocations.md")]

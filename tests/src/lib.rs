@@ -561,6 +561,19 @@ impl Prometheus {
         std::fs::read_to_string(self.dir.join("prometheus.log")).unwrap_or_default()
     }
 
+    /// The series of an instant query's answer: its `data.result`, `Null` when it failed.
+    #[must_use]
+    pub fn query_result(&self, query: &str) -> serde_json::Value {
+        let addr = std::net::SocketAddr::from(([127, 0, 0, 1], self.port));
+        let path = format!("/api/v1/query?query={}", url_encode(query));
+        http_get(addr, &path, &[])
+            .ok()
+            .and_then(|r| serde_json::from_slice::<serde_json::Value>(&r.body).ok())
+            .map_or(serde_json::Value::Null, |json| {
+                json["data"]["result"].clone()
+            })
+    }
+
     /// The value of an instant query with one series in its answer, if it has one.
     #[must_use]
     pub fn query(&self, query: &str) -> Option<f64> {

@@ -2,13 +2,19 @@
 //! layout, a snapshot, a Redis namespace) and write text; they know nothing of where the
 //! text goes.
 
+#[cfg(feature = "protobuf")]
+mod client_model;
 mod json;
+#[cfg(feature = "protobuf")]
+mod native;
 mod openmetrics;
 #[cfg(feature = "otlp")]
 pub(crate) mod otlp;
 mod prometheus;
 #[cfg(feature = "remote-write")]
 mod prompb;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 #[cfg(feature = "remote-write")]
 pub(crate) mod remote_write;
 mod samples;
@@ -22,6 +28,8 @@ use std::io;
 pub(crate) use json::batch;
 
 use crate::model::layout;
+#[cfg(feature = "protobuf")]
+pub use protobuf::PROTOBUF_CONTENT_TYPE;
 use view::Exposition;
 
 /// An exposition format.
@@ -75,6 +83,26 @@ pub fn render(format: Format) -> String {
 pub fn render_into(out: &mut String, format: Format) {
     out.clear();
     write(&*layout(), format, out);
+}
+
+/// Every linked metric in Prometheus' protobuf exposition format
+/// ([`PROTOBUF_CONTENT_TYPE`]), the scrape format of native histograms: a histogram whose
+/// bounds are consecutive powers of `2^(2^-n)` for an `n` from -4 to 8 (such as
+/// `Histogram::exponential(2f64.powi(-20), 2.0, 30)`) carries its native form beside its
+/// classic buckets, and a Prometheus started with `--enable-feature=native-histograms`
+/// stores it as one series.
+///
+/// ```
+/// let body = meterbox::render_protobuf();
+/// // Length-delimited messages: the first byte is the first family's length.
+/// assert!(!body.is_empty());
+/// ```
+#[cfg(feature = "protobuf")]
+#[must_use]
+pub fn render_protobuf() -> Vec<u8> {
+    let mut out = Vec::new();
+    protobuf::encode(&*layout(), &mut out);
+    out
 }
 
 /// Appends `exposition` in `format` to `out`.

@@ -20,27 +20,84 @@ impl Format {
     /// ```
     #[must_use]
     pub fn negotiate(accept: Option<&str>) -> Format {
-        let Some(accept) = accept else {
-            return Format::Prometheus;
-        };
-        let (mut openmetrics, mut text) = (0.0f64, 0.0f64);
-        for range in accept.split(',') {
-            let mut parts = range.split(';').map(str::trim);
-            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-            let q = parts
-                .filter_map(|p| p.strip_prefix("q="))
-                .find_map(|q| q.parse::<f64>().ok())
-                .unwrap_or(1.0);
-            match media.as_str() {
-                "application/openmetrics-text" => openmetrics = openmetrics.max(q),
-                "text/plain" => text = text.max(q),
-                _ => {}
-            }
-        }
-        if openmetrics > 0.0 && openmetrics >= text {
+        let weights = Weights::of(accept);
+        if weights.openmetrics > 0.0 && weights.openmetrics >= weights.text {
             Format::OpenMetrics
         } else {
             Format::Prometheus
+        }
+    }
+}
+
+/// How much an `Accept` header wants each scrape format, by its `q` values.
+#[derive(Default)]
+struct Weights {
+    openmetrics: f64,
+    text: f64,
+    protobuf: f64,
+}
+
+impl Weights {
+    fn of(accept: Option<&str>) -> Self {
+        let mut weights = Self::default();
+        for range in accept.unwrap_or_default().split(',') {
+            let mut parts = range.split(';').map(str::trim);
+            let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+            let (mut q, mut families) = (1.0, false);
+            for parameter in parts {
+                if let Some(value) = parameter.strip_prefix("q=") {
+                    q = value.parse::<f64>().unwrap_or(q);
+                } else if let Some(proto) = parameter.strip_prefix("proto=") {
+                    families = proto == "io.prometheus.client.MetricFamily";
+                }
+            }
+            let weight = match media.as_str() {
+                "application/openmetrics-text" => &mut weights.openmetrics,
+                "text/plain" => &mut weights.text,
+                "application/vnd.google.protobuf" if families => &mut weights.protobuf,
+                _ => continue,
+            };
+            *weight = weight.max(q);
+        }
+        weights
+    }
+}
+
+/// What the endpoint answers a scrape with: a text format, or the protobuf format when the
+/// scraper prefers it (a Prometheus with native histograms on asks for it first).
+#[cfg(feature = "serve")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Answer {
+    Text(Format),
+    #[cfg(feature = "protobuf")]
+    Protobuf,
+}
+
+#[cfg(feature = "serve")]
+impl Answer {
+    /// The answer to `accept`; the protobuf format only when `protobuf` can be rendered.
+    pub(crate) fn negotiate(accept: Option<&str>, protobuf: bool) -> Answer {
+        let weights = Weights::of(accept);
+        #[cfg(feature = "protobuf")]
+        if protobuf
+            && weights.protobuf > 0.0
+            && weights.protobuf >= weights.text.max(weights.openmetrics)
+        {
+            return Answer::Protobuf;
+        }
+        let _ = protobuf;
+        if weights.openmetrics > 0.0 && weights.openmetrics >= weights.text {
+            Answer::Text(Format::OpenMetrics)
+        } else {
+            Answer::Text(Format::Prometheus)
+        }
+    }
+
+    pub(crate) fn content_type(self) -> &'static str {
+        match self {
+            Answer::Text(format) => format.content_type(),
+            #[cfg(feature = "protobuf")]
+            Answer::Protobuf => crate::PROTOBUF_CONTENT_TYPE,
         }
     }
 }
@@ -94,6 +151,31 @@ mod tests {
         assert_eq!(
             Format::negotiate(Some("application/json")),
             Format::Prometheus
+        );
+    }
+
+    #[test]
+    #[cfg(all(feature = "serve", feature = "protobuf"))]
+    fn a_native_histogram_scraper_gets_protobuf() {
+        let native = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+            encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+        assert_eq!(Answer::negotiate(Some(native), true), Answer::Protobuf);
+        // Not when the server's own source renders text only.
+        assert_eq!(
+            Answer::negotiate(Some(native), false),
+            Answer::Text(Format::Prometheus)
+        );
+        // Another message type, or a lower preference, is not a request for it.
+        let other = "application/vnd.google.protobuf;proto=other.Message,text/plain;q=0.5";
+        assert_eq!(
+            Answer::negotiate(Some(other), true),
+            Answer::Text(Format::Prometheus)
+        );
+        let later = "text/plain,application/vnd.google.protobuf;\
+            proto=io.prometheus.client.MetricFamily;encoding=delimited;q=0.5";
+        assert_eq!(
+            Answer::negotiate(Some(later), true),
+            Answer::Text(Format::Prometheus)
         );
     }
 }

@@ -12,6 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::watch;
 
+use super::negotiate::Answer;
 use crate::{render, Format};
 
 /// What a server with [`Server::source`](super::Server::source) renders.
@@ -40,7 +41,7 @@ type Outcome = Option<Result<Body, Failure>>;
 pub(super) struct Renders {
     source: Option<Source>,
     timeout: Duration,
-    running: Mutex<HashMap<(Format, bool), watch::Receiver<Outcome>>>,
+    running: Mutex<HashMap<(Answer, bool), watch::Receiver<Outcome>>>,
 }
 
 impl Renders {
@@ -57,17 +58,22 @@ impl Renders {
         self.timeout
     }
 
-    /// The body for `format`, gzip-compressed if `gzip`: the render running now, or a new one.
+    /// Whether the server can answer in the protobuf format: its own source renders text only.
+    pub(super) fn renders_protobuf(&self) -> bool {
+        self.source.is_none()
+    }
+
+    /// The body for `answer`, gzip-compressed if `gzip`: the render running now, or a new one.
     pub(super) async fn body(
         self: &Arc<Self>,
-        format: Format,
+        answer: Answer,
         gzip: bool,
     ) -> Result<Body, Failure> {
         let mut outcome = {
             let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
             running
-                .entry((format, gzip))
-                .or_insert_with(|| self.start(format, gzip))
+                .entry((answer, gzip))
+                .or_insert_with(|| self.start(answer, gzip))
                 .clone()
         };
         let waited = tokio::time::timeout(self.timeout, outcome.wait_for(Option::is_some)).await;
@@ -79,31 +85,33 @@ impl Renders {
     }
 
     /// Starts a render on the blocking pool; it removes itself from `running` when done.
-    fn start(self: &Arc<Self>, format: Format, gzip: bool) -> watch::Receiver<Outcome> {
+    fn start(self: &Arc<Self>, answer: Answer, gzip: bool) -> watch::Receiver<Outcome> {
         let (done, outcome) = watch::channel(None);
         let renders = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                renders.render(format, gzip)
+                renders.render(answer, gzip)
             }))
             .unwrap_or(Err(Failure::Failed));
             renders
                 .running
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .remove(&(format, gzip));
+                .remove(&(answer, gzip));
             let _ = done.send(Some(result));
         });
         outcome
     }
 
-    fn render(&self, format: Format, gzip: bool) -> Result<Body, Failure> {
-        let text = match &self.source {
-            None => render(format),
-            Some(source) => source(format).map_err(Failure::Source)?,
+    fn render(&self, answer: Answer, gzip: bool) -> Result<Body, Failure> {
+        let body: Vec<u8> = match (answer, &self.source) {
+            (Answer::Text(format), None) => render(format).into(),
+            (Answer::Text(format), Some(source)) => source(format).map_err(Failure::Source)?.into(),
+            #[cfg(feature = "protobuf")]
+            (Answer::Protobuf, _) => crate::render_protobuf(),
         };
         if gzip {
-            if let Ok(bytes) = gzipped(text.as_bytes()) {
+            if let Ok(bytes) = gzipped(&body) {
                 return Ok(Body {
                     bytes: Bytes::from(bytes),
                     gzip: true,
@@ -111,7 +119,7 @@ impl Renders {
             }
         }
         Ok(Body {
-            bytes: Bytes::from(text),
+            bytes: Bytes::from(body),
             gzip: false,
         })
     }

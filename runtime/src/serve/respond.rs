@@ -8,7 +8,7 @@ use hyper::body::Incoming;
 use hyper::header::{self, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 
-use super::negotiate::accepts_gzip;
+use super::negotiate::{accepts_gzip, Answer};
 use super::renders::{Failure, Renders};
 use crate::dashboard::{History, PAGE as PAGE_HTML};
 use crate::Format;
@@ -126,13 +126,15 @@ pub(super) async fn respond(
     if let Some(history) = dashboard {
         return dashboard_response(path, history, renders.timeout()).await;
     }
-    let format = match path {
-        "/metrics" => Format::negotiate(header(request, header::ACCEPT)),
-        "/metrics.json" => Format::Json,
+    let answer = match path {
+        "/metrics" => {
+            Answer::negotiate(header(request, header::ACCEPT), renders.renders_protobuf())
+        }
+        "/metrics.json" => Answer::Text(Format::Json),
         _ => return plain(StatusCode::NOT_FOUND, "try /metrics or /metrics.json\n"),
     };
     let gzip = header(request, header::ACCEPT_ENCODING).is_some_and(accepts_gzip);
-    let body = match renders.body(format, gzip).await {
+    let body = match renders.body(answer, gzip).await {
         Ok(body) => body,
         Err(Failure::Source(message)) => {
             return plain(StatusCode::SERVICE_UNAVAILABLE, message + "\n");
@@ -154,7 +156,7 @@ pub(super) async fn respond(
     }
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
+        HeaderValue::from_static(answer.content_type()),
     );
     headers.insert(
         header::VARY,

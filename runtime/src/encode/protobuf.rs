@@ -1,0 +1,147 @@
+//! Prometheus' protobuf exposition format: length-delimited `MetricFamily` messages, the one
+//! scrape format that carries native histograms. A histogram whose bounds fall on native
+//! bucket boundaries goes out in both forms, so a Prometheus with native histograms stores
+//! it as one series and one without reads its classic buckets.
+
+use prost::Message;
+
+use super::client_model::{
+    Bucket, BucketSpan, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile, Summary,
+    Value,
+};
+use super::native;
+use super::text::help_or_name;
+use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use crate::metrics::Kind;
+use crate::sanitize::exposition_key;
+
+/// The HTTP `Content-Type` of the protobuf exposition format.
+pub const PROTOBUF_CONTENT_TYPE: &str =
+    "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited";
+
+/// Appends `exposition` in the protobuf format to `out`.
+pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, out: &mut Vec<u8>) {
+    exposition.expose(&mut Protobuf {
+        out,
+        family: MetricFamily::default(),
+    });
+}
+
+struct Protobuf<'o> {
+    out: &'o mut Vec<u8>,
+    family: MetricFamily,
+}
+
+impl Visit for Protobuf<'_> {
+    fn family(&mut self, family: &FamilyView<'_>) {
+        self.family = MetricFamily {
+            name: family.exposed.to_owned(),
+            help: help_or_name(family.help, family.exposed).into_owned(),
+            r#type: match family.kind {
+                Kind::Counter => MetricType::Counter,
+                Kind::Gauge => MetricType::Gauge,
+                Kind::Histogram => MetricType::Histogram,
+                Kind::Summary => MetricType::Summary,
+            } as i32,
+            metric: Vec::new(),
+        };
+    }
+
+    fn series(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>) {
+        let label = series
+            .labels
+            .iter()
+            // A label with no value is no label to Prometheus.
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| LabelPair {
+                name: exposition_key(name).into_owned(),
+                value: value.to_owned(),
+            })
+            .collect();
+        let mut metric = Metric {
+            label,
+            ..Metric::default()
+        };
+        match series.reading {
+            Reading::Counter(v) => metric.counter = Some(Value { value: v.as_f64() }),
+            Reading::Gauge(v) => metric.gauge = Some(Value { value: v.as_f64() }),
+            Reading::Histogram {
+                bounds,
+                cumulative,
+                sum,
+            } => metric.histogram = Some(histogram(bounds, cumulative, *sum)),
+            Reading::Summary {
+                quantiles,
+                count,
+                sum,
+            } => {
+                metric.summary = Some(Summary {
+                    sample_count: whole(*count),
+                    sample_sum: sum.as_f64(),
+                    quantile: quantiles
+                        .iter()
+                        .map(|&(quantile, v)| Quantile {
+                            quantile,
+                            value: v.as_f64(),
+                        })
+                        .collect(),
+                });
+            }
+        }
+        self.family.metric.push(metric);
+    }
+
+    fn end_family(&mut self, _family: &FamilyView<'_>) {
+        // Writing to a Vec cannot fail: it grows as needed.
+        let _ = self.family.encode_length_delimited(self.out);
+    }
+}
+
+/// A histogram in its classic form, and in its native form too when its bounds allow.
+fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number) -> Histogram {
+    let cumulative: Vec<u64> = cumulative.iter().map(|&n| whole(n)).collect();
+    let mut out = Histogram {
+        sample_count: cumulative.last().copied().unwrap_or(0),
+        sample_sum: sum.as_f64(),
+        bucket: bounds
+            .iter()
+            .zip(&cumulative)
+            .map(|(&upper_bound, &cumulative_count)| Bucket {
+                cumulative_count,
+                upper_bound,
+            })
+            .collect(),
+        ..Histogram::default()
+    };
+    if let Some(schema) = native::schema(bounds) {
+        let mut previous = 0;
+        let counts: Vec<u64> = cumulative
+            .iter()
+            .map(|&c| {
+                let count = c.saturating_sub(previous);
+                previous = c;
+                count
+            })
+            .collect();
+        let sparse = native::sparse(schema, &counts);
+        out.schema = schema.schema;
+        out.zero_threshold = bounds[0];
+        out.zero_count = sparse.zero_count;
+        out.positive_span = sparse
+            .spans
+            .into_iter()
+            .map(|(offset, length)| BucketSpan { offset, length })
+            .collect();
+        out.positive_delta = sparse.deltas;
+    }
+    out
+}
+
+/// A count as a whole number; counts read from a shared store are floats.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // counts are whole, >= 0
+fn whole(n: Number) -> u64 {
+    match n {
+        Number::Count(n) => n,
+        Number::Float(v) | Number::Stored(v) => v.round() as u64,
+    }
+}
