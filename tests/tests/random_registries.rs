@@ -145,6 +145,8 @@ fn value(rng: &mut Rng, kind: Kind) -> Value {
                 bounds,
                 buckets,
                 sum: float(rng),
+                // Native ones too, whose buckets the text formats leave out.
+                native: rng.next() % 2 == 0,
             })
         }
         // Quantiles as a summary computes them: NaN for an empty window, never negative.
@@ -193,16 +195,38 @@ fn case(rng: &mut Rng, index: usize) -> Snapshot {
     for _ in 0..rng.below(3) {
         layered = layered.with_labels(&labels(rng, 2));
     }
-    // A family holds each label set once, as the registry's do.
+    // A family holds each series once, as the registry's do: label sets that the text
+    // formats show alike (names that differ in punctuation, a label with no value and none)
+    // are one series there.
     for family in &mut layered.families {
-        let mut seen: Vec<Vec<(&str, &str)>> = Vec::new();
+        let mut seen: Vec<Vec<(String, &str)>> = Vec::new();
         family.series.retain(|s| {
-            let fresh = !seen.contains(&s.labels);
-            seen.push(s.labels.clone());
+            let identity = identity(&s.labels);
+            let fresh = !seen.contains(&identity);
+            seen.push(identity);
             fresh
         });
     }
     layered
+}
+
+/// What a series is known by, or more: names with anything but ASCII letters and digits
+/// blanked out and their ends trimmed of blanks, labels with no value left out, in order.
+/// Coarser than the text formats' own naming, so that no two series kept can show alike.
+fn identity<'a>(labels: &[(&str, &'a str)]) -> Vec<(String, &'a str)> {
+    let mut identity: Vec<(String, &str)> = labels
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| {
+            let name: String = k
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            (name.trim_matches('_').to_owned(), *v)
+        })
+        .collect();
+    identity.sort_unstable();
+    identity
 }
 
 /// One plain sample as the Python script below reports it: the series' label values as a
