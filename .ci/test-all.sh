@@ -69,6 +69,8 @@ cargo clippy -p meterbox-tests -p meterbox-examples -p registrar -p meterbox-edi
 # Compiled out, instrumented code stays clean too (an argument used only in a label).
 cargo clippy --manifest-path tests/fixtures/disabled/Cargo.toml --target-dir target/disabled-fixture \
     -- -D warnings -D clippy::pedantic
+cargo clippy --manifest-path tests/fixtures/native/Cargo.toml --target-dir target/native-fixture \
+    -- -D warnings -D clippy::pedantic
 
 step "minimum supported Rust version: 1.85 (1.88 with the redis feature, through its ICU crates)"
 rustup toolchain list | grep -q '^1\.85' || rustup toolchain install 1.85 --profile minimal

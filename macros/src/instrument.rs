@@ -171,10 +171,12 @@ impl Instrument {
             FnAttr::Metered => (quote!(#p::Meter), quote!(#p::Meter::new())),
             FnAttr::Timed => (
                 quote!(#p::Histogram),
-                self.args.buckets.as_ref().map_or_else(
-                    || quote!(#p::Histogram::for_durations()),
-                    |bounds| quote!(#p::Histogram::new(&[#(#bounds),*])),
-                ),
+                match (&self.args.buckets, &self.args.objective) {
+                    (Some(bounds), _) => quote!(#p::Histogram::new(&[#(#bounds),*])),
+                    // An objective's threshold is read from a classic bucket.
+                    (None, Some(_)) => quote!(#p::Histogram::for_durations()),
+                    (None, None) => quote!(#p::Histogram::for_timing()),
+                },
             ),
             FnAttr::Allocations => (
                 quote!(#p::Histogram),

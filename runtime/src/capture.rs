@@ -155,6 +155,7 @@ fn value(kind: Kind, series: &SeriesLayout, records: &Records) -> Value {
                 bounds,
                 buckets,
                 sum,
+                native: series.native(),
             })
         }
         Kind::Summary => {

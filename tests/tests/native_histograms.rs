@@ -9,6 +9,10 @@ use meterbox_tests::{http_get, tool, Prometheus};
 #[metric(unit = "seconds")]
 static NATIVE_WAIT_SECONDS: Histogram = Histogram::exponential(1.0 / 1024.0, 2.0, 16);
 
+/// Waits in a native histogram, for the native histogram test.
+#[metric(unit = "seconds")]
+static NATIVE_ONLY_SECONDS: Histogram = Histogram::native(-10, 16);
+
 /// Waits on bounds that are not powers of two, for the native histogram test.
 #[metric(unit = "seconds")]
 static CLASSIC_WAIT_SECONDS: Histogram = Histogram::new(&[0.3, 1.0]);
@@ -34,6 +38,7 @@ fn prometheus_stores_powers_of_two_as_a_native_histogram() {
     // highest bound, 2^5.
     for v in [0.0005, 0.003, 0.003, 0.1, 1000.0] {
         NATIVE_WAIT_SECONDS.observe(v);
+        NATIVE_ONLY_SECONDS.observe(v);
     }
     CLASSIC_WAIT_SECONDS.observe(0.2);
     NATIVE_JOBS_TOTAL.with(["email", "send"]).inc_by(4);
@@ -107,6 +112,9 @@ fn prometheus_stores_powers_of_two_as_a_native_histogram() {
         .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
         .collect();
     assert_eq!(bounds, expected);
+    // A native histogram reads as its classic-and-native twin does.
+    let only = prometheus.query_result("native_only_seconds");
+    assert_eq!(only[0]["histogram"][1], stored[0]["histogram"][1], "{only}");
 
     // Everything else reads as it does over text.
     prometheus.wait_for(r#"classic_wait_seconds_bucket{le="0.3"}"#, 1.0);

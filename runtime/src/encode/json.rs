@@ -98,6 +98,7 @@ impl Serialize for SeriesJson<'_, '_> {
                 bounds,
                 cumulative,
                 sum,
+                ..
             } => {
                 let count = cumulative.last().copied().unwrap_or(Number::Count(0));
                 map.serialize_entry("buckets", &Buckets(bounds, cumulative))?;

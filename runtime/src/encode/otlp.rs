@@ -222,6 +222,7 @@ impl Visit for Writer<'_> {
                     bounds,
                     cumulative,
                     sum,
+                    ..
                 },
             ) => {
                 let mut below = 0;

@@ -69,7 +69,8 @@ impl Visit for Protobuf<'_> {
                 bounds,
                 cumulative,
                 sum,
-            } => metric.histogram = Some(histogram(bounds, cumulative, *sum)),
+                native,
+            } => metric.histogram = Some(histogram(bounds, cumulative, *sum, *native)),
             Reading::Summary {
                 quantiles,
                 count,
@@ -97,8 +98,9 @@ impl Visit for Protobuf<'_> {
     }
 }
 
-/// A histogram in its classic form, and in its native form too when its bounds allow.
-fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number) -> Histogram {
+/// A histogram in its classic form, and in its native form too when its bounds allow; a
+/// native histogram in its native form alone.
+fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number, native: bool) -> Histogram {
     let cumulative: Vec<u64> = cumulative.iter().map(|&n| whole(n)).collect();
     let mut out = Histogram {
         sample_count: cumulative.last().copied().unwrap_or(0),
@@ -113,7 +115,11 @@ fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number) -> Histogram {
             .collect(),
         ..Histogram::default()
     };
-    if let Some(schema) = native::schema(bounds) {
+    let schema = native::schema(bounds);
+    if native && schema.is_some() {
+        out.bucket.clear();
+    }
+    if let Some(schema) = schema {
         let mut previous = 0;
         let counts: Vec<u64> = cumulative
             .iter()
@@ -143,5 +149,42 @@ fn whole(n: Number) -> u64 {
     match n {
         Number::Count(n) => n,
         Number::Float(v) | Number::Stored(v) => v.round() as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_histogram_on_native_boundaries_goes_out_in_both_forms() {
+        let counts = [Number::Count(1), Number::Count(3), Number::Count(4)];
+        let both = histogram(&[0.5, 1.0], &counts, Number::Float(2.0), false);
+        assert_eq!(both.bucket.len(), 2);
+        assert_eq!(
+            (both.schema, both.zero_threshold, both.zero_count),
+            (0, 0.5, 1)
+        );
+        assert_eq!(
+            both.positive_span,
+            [BucketSpan {
+                offset: 0,
+                length: 2
+            }]
+        );
+        assert_eq!(both.positive_delta, [2, -1]);
+        assert_eq!(both.sample_count, 4);
+
+        let native = histogram(&[0.5, 1.0], &counts, Number::Float(2.0), true);
+        assert!(
+            native.bucket.is_empty(),
+            "a native histogram has no classic buckets"
+        );
+        assert_eq!(native.positive_delta, both.positive_delta);
+
+        let classic = histogram(&[0.3, 1.0], &counts, Number::Float(2.0), false);
+        assert_eq!(classic.bucket[1].cumulative_count, 3);
+        assert!(classic.zero_threshold.to_bits() == 0, "no native form");
+        assert!(classic.positive_span.is_empty());
     }
 }

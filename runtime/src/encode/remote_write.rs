@@ -126,9 +126,12 @@ impl Visit for Writer {
                 bounds,
                 cumulative,
                 sum,
+                native,
             } => {
+                // A native histogram's series are the text formats': `+Inf`, sum and count.
+                let skip = if *native { bounds.len() } else { 0 };
                 let bounds = bounds.iter().copied().chain([f64::INFINITY]);
-                for (slot, (bound, count)) in bounds.zip(cumulative).enumerate() {
+                for (slot, (bound, count)) in bounds.zip(cumulative).enumerate().skip(skip) {
                     self.push(
                         name("_bucket"),
                         &labels,

@@ -86,10 +86,15 @@ fn write_distribution(
             bounds,
             cumulative,
             sum,
+            native,
         } => {
-            for (slot, (prefix, count)) in lines.iter().zip(cumulative).enumerate() {
+            // A native histogram's lines start at `+Inf`: its buckets are not listed.
+            let skip = if *native { bounds.len() } else { 0 };
+            for (slot, (prefix, count)) in
+                lines.iter().zip(cumulative.iter().skip(skip)).enumerate()
+            {
                 line(out, prefix, count);
-                with_exemplar(out, exemplars, slot);
+                with_exemplar(out, exemplars, slot + skip);
             }
             let lowest = bounds.first().copied().unwrap_or(0.0);
             if !openmetrics || shows_sum(Some(lowest), *sum) {
@@ -152,6 +157,7 @@ fn prefixes(family: &FamilyView<'_>, series: &SeriesView<'_>) -> Box<[String]> {
     };
     let quantiles: Vec<f64>;
     let shape = match (series.reading, family.kind) {
+        (Reading::Histogram { native: true, .. }, Kind::Histogram) => Shape::Buckets(&[]),
         (Reading::Histogram { bounds, .. }, Kind::Histogram) => Shape::Buckets(bounds),
         (Reading::Summary { quantiles: q, .. }, Kind::Summary) => {
             quantiles = q.iter().map(|(q, _)| *q).collect();

@@ -68,7 +68,12 @@ fn seconds(v: f64) -> String {
 }
 
 /// A histogram reading as the table's statistics need it: non-cumulative counts.
-fn histogram_value(bounds: &[f64], cumulative: &[Number], sum: Number) -> HistogramValue {
+fn histogram_value(
+    bounds: &[f64],
+    cumulative: &[Number],
+    sum: Number,
+    native: bool,
+) -> HistogramValue {
     let mut below = 0u64;
     let buckets = cumulative
         .iter()
@@ -85,6 +90,7 @@ fn histogram_value(bounds: &[f64], cumulative: &[Number], sum: Number) -> Histog
         bounds: bounds.to_vec(),
         buckets,
         sum: sum.as_f64(),
+        native,
     }
 }
 
@@ -170,8 +176,9 @@ impl Visit for Rows {
                     bounds,
                     cumulative,
                     sum,
+                    native,
                 } => {
-                    let h = histogram_value(bounds, cumulative, *sum);
+                    let h = histogram_value(bounds, cumulative, *sum, *native);
                     let bucket = |b: f64| {
                         if b.is_infinite() {
                             format!("> {}", h.bounds.last().map_or_else(dash, |l| fmt(*l)))
@@ -237,6 +244,7 @@ mod tests {
             bounds: vec![0.000_002_5, 0.000_1, 1.0],
             buckets: vec![10, 0, 0, 1],
             sum: 3.000_017,
+            native: false,
         };
         let snapshot = Snapshot {
             time: std::time::SystemTime::now(),

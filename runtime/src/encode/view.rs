@@ -72,6 +72,8 @@ pub(crate) enum Reading<'a> {
         /// Cumulative counts, one per bound and the `+Inf` bucket last: the total count.
         cumulative: Vec<Number>,
         sum: Number,
+        /// A native histogram, whose buckets the text formats do not list.
+        native: bool,
     },
     Summary {
         /// `(quantile, value)` pairs; the value is NaN over an empty window.
@@ -92,6 +94,7 @@ impl Reading<'_> {
                 bounds: &h.bounds,
                 cumulative: cumulative(&h.buckets),
                 sum: Number::Float(h.sum),
+                native: h.native,
             },
             Value::Summary(s) => Reading::Summary {
                 quantiles: s
@@ -237,6 +240,7 @@ fn read_distribution(kind: Kind, series: &SeriesLayout) -> Reading<'static> {
                 bounds: series.bounds(),
                 cumulative: cumulative(&buckets),
                 sum: Number::Float(sum),
+                native: series.native(),
             }
         }
         Kind::Summary => {

@@ -77,6 +77,12 @@ enum Bounds {
         factor: f64,
         count: u8,
     },
+    /// `2^lowest, 2^(lowest + 1), …`: a native histogram's boundaries, which the text
+    /// formats do not list.
+    Native {
+        lowest: i16,
+        count: u8,
+    },
 }
 
 /// A set of bounds as the bucket search reads them, made once for every histogram with the
@@ -166,6 +172,14 @@ pub struct Histogram {
     sum_ns: AtomicU64,
 }
 
+/// `2^exponent`, exactly, for an exponent a normal `f64` has (-1022 to 1023): its bits are
+/// the biased exponent alone.
+const fn power_of_two(exponent: i32) -> f64 {
+    #[allow(clippy::cast_sign_loss)] // checked positive by `Histogram::native`
+    let biased = (exponent + 1023) as u64;
+    f64::from_bits(biased << 52)
+}
+
 /// Panics, in a `const` context at compile time, unless `bounds` can be a histogram's.
 const fn check(bounds: &[f64]) {
     assert!(
@@ -231,6 +245,16 @@ impl Bounds {
                 while i < count as usize && i < CAP {
                     out[i] = b;
                     b *= factor;
+                    i += 1;
+                }
+                i
+            }
+            Bounds::Native { lowest, count } => {
+                let mut i = 0;
+                while i < count as usize && i < CAP {
+                    #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+                    let exponent = lowest as i32 + i as i32; // i < 40
+                    out[i] = power_of_two(exponent);
                     i += 1;
                 }
                 i
@@ -340,6 +364,75 @@ impl Histogram {
             }
             .checked(),
         )
+    }
+
+    /// A native histogram: `count` buckets at the powers of two from `2^lowest` up, which
+    /// Prometheus stores as one native histogram when it scrapes the protobuf format
+    /// (feature `protobuf`, and a Prometheus with `--enable-feature=native-histograms`).
+    /// The text formats show only its `+Inf` bucket, sum and count: three series whatever
+    /// its buckets. The JSON and table formats, snapshots and pushes other than text have
+    /// every bucket.
+    ///
+    /// In the native form, what is at or under `2^lowest` is the zero bucket, and what is
+    /// above the highest bound counts in the bucket just above it.
+    ///
+    /// ```
+    /// use meterbox::{metric, Histogram};
+    ///
+    /// /// Time waiting for a lock.
+    /// #[metric(unit = "seconds")]
+    /// static LOCK_WAIT_SECONDS: Histogram = Histogram::native(-20, 30);
+    ///
+    /// LOCK_WAIT_SECONDS.observe(0.003);
+    /// assert_eq!(LOCK_WAIT_SECONDS.bounds()[0], 2f64.powi(-20));
+    /// assert!(LOCK_WAIT_SECONDS.is_native());
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `count` is under 2 or above [`Histogram::MAX_BUCKETS`], or a bound is not a
+    /// normal `f64` (`lowest` under -1022, or `lowest + count - 1` above 1023).
+    #[must_use]
+    pub const fn native(lowest: i32, count: usize) -> Self {
+        assert!(
+            count >= 2,
+            "meterbox: a native histogram needs at least two bucket bounds"
+        );
+        let count = Bounds::count(count);
+        assert!(
+            lowest >= -1022 && lowest + count as i32 - 1 <= 1023,
+            "meterbox: native histogram bounds are powers of two from 2^-1022 to 2^1023"
+        );
+        #[allow(clippy::cast_possible_truncation)] // checked to be within ±1023
+        let lowest = lowest as i16;
+        Self::with_bounds(Bounds::Native { lowest, count })
+    }
+
+    /// A native histogram of durations in seconds: 40 powers of two from 2^-20 s (about
+    /// 1 µs) to 2^19 s (six days), as fine as [`DEFAULT_DURATION_BUCKETS`] (each bound
+    /// twice the one before). See [`Histogram::native`].
+    #[must_use]
+    pub const fn native_durations() -> Self {
+        Self::native(-20, 40)
+    }
+
+    /// What `#[timed]` records into when it is given no buckets: [`Histogram::for_durations`],
+    /// or with the `native-histograms` feature [`Histogram::native_durations`].
+    #[doc(hidden)]
+    #[must_use]
+    pub const fn for_timing() -> Self {
+        if cfg!(feature = "native-histograms") {
+            Self::native_durations()
+        } else {
+            Self::for_durations()
+        }
+    }
+
+    /// Whether this is a [native](Histogram::native) histogram, whose buckets the text
+    /// formats do not list.
+    #[must_use]
+    pub const fn is_native(&self) -> bool {
+        matches!(self.bounds, Bounds::Native { .. })
     }
 
     /// A histogram of durations in seconds with [`DEFAULT_DURATION_BUCKETS`].

@@ -126,6 +126,8 @@ impl SeriesLayout {
         first: MetricRef,
     ) -> Self {
         let shape = match first {
+            // The text formats list no bucket of a native histogram but `+Inf`.
+            MetricRef::Histogram(h) if h.is_native() => Shape::Buckets(&[]),
             MetricRef::Histogram(h) => Shape::Buckets(h.bounds()),
             MetricRef::Summary(s) => Shape::Quantiles(s.quantiles()),
             _ => Shape::Single,
@@ -135,6 +137,11 @@ impl SeriesLayout {
             labels,
             cells: Vec::new(),
         }
+    }
+
+    /// Whether this is a native histogram series, whose buckets the text formats do not list.
+    pub fn native(&self) -> bool {
+        matches!(self.cells.first(), Some(MetricRef::Histogram(h)) if h.is_native())
     }
 
     /// The finite bucket bounds of a histogram series; empty for other kinds.

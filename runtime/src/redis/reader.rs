@@ -295,6 +295,7 @@ fn reading<'a>(kind: Kind, series: &Stored, bounds: &'a mut Vec<f64>) -> Option<
                 bounds,
                 cumulative: buckets.iter().map(|b| Number::Stored(b.1)).collect(),
                 sum: Number::Stored(series.sum.unwrap_or(0.0)),
+                native: false,
             }
         }
         Kind::Summary => {

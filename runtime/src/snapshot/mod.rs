@@ -257,6 +257,7 @@ pub(crate) fn value_of(kind: Kind, s: &SeriesLayout) -> Value {
                 bounds: s.bounds().to_vec(),
                 buckets,
                 sum,
+                native: s.native(),
             })
         }
         Kind::Summary => {

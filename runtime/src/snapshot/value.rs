@@ -55,6 +55,9 @@ pub struct HistogramValue {
     pub buckets: Vec<u64>,
     /// Sum of the observed values.
     pub sum: f64,
+    /// Whether it is a [native](crate::Histogram::native) histogram, whose buckets the
+    /// text formats do not list.
+    pub native: bool,
 }
 
 impl HistogramValue {
@@ -138,6 +141,7 @@ mod tests {
     fn hist(bounds: &[f64], buckets: &[u64], sum: f64) -> HistogramValue {
         HistogramValue {
             bounds: bounds.to_vec(),
+            native: false,
             buckets: buckets.to_vec(),
             sum,
         }

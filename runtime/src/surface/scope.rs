@@ -134,6 +134,7 @@ fn change(was: Option<&Value>, now: &Value) -> Option<Value> {
                     .map(|(n, m)| n.saturating_sub(*m))
                     .collect(),
                 sum: b.sum - a.sum,
+                native: b.native,
             })
         }),
         (Some(Value::Summary(a)), Value::Summary(b)) => (b.count > a.count).then(|| {
