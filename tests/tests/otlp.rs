@@ -31,6 +31,10 @@ static OTLP_QUEUE_DEPTH: Gauge = Gauge::new();
 #[metric(unit = "seconds")]
 static OTLP_JOB_SECONDS: Histogram = Histogram::new(&[1.0, 2.0]);
 
+/// Time waiting, in a native histogram.
+#[metric(unit = "seconds")]
+static OTLP_WAIT_SECONDS: Histogram = Histogram::native(-3, 8);
+
 /// Sizes of payloads.
 #[metric]
 static OTLP_PAYLOAD: Summary = Summary::new();
@@ -54,6 +58,10 @@ fn record() {
     OTLP_JOB_SECONDS.observe_with_exemplar(1.5, &traced);
     OTLP_JOB_SECONDS.observe_with_exemplar(3.0, &tagged);
     OTLP_PAYLOAD.observe(10.0);
+    // The zero bucket (at most 2^-3), (2^-2, 2^-1] twice, and one past the highest bound.
+    for v in [0.1, 0.3, 0.3, 100.0] {
+        OTLP_WAIT_SECONDS.observe(v);
+    }
     OTLP_REQUESTS_TOTAL.with(["/users/{id}"]).inc_by(3);
 }
 
@@ -166,6 +174,26 @@ fn check_values(request: &Value) {
         .as_nanos();
     assert!(nanos("startTimeUnixNano") < nanos("timeUnixNano"));
     assert!(nanos("startTimeUnixNano") + 50_000_000 < began, "{point}");
+
+    // A native histogram is an exponential one; OTLP's bucket i is (2^i, 2^(i+1)].
+    let wait = metric(request, "otlp_wait_seconds");
+    assert!(wait.get("histogram").is_none(), "{wait}");
+    let point = &wait["exponentialHistogram"]["dataPoints"][0];
+    assert_eq!(
+        wait["exponentialHistogram"]["aggregationTemporality"],
+        "AGGREGATION_TEMPORALITY_CUMULATIVE"
+    );
+    assert_eq!(point["count"], "4");
+    assert_eq!(point["sum"], 100.7);
+    // Scale 0, the default, which the decoder leaves out.
+    assert!(point.get("scale").is_none(), "{point}");
+    assert_eq!(point["zeroCount"], "1");
+    assert_eq!(point["zeroThreshold"], 0.125);
+    assert_eq!(point["positive"]["offset"], -2);
+    assert_eq!(
+        point["positive"]["bucketCounts"],
+        serde_json::json!(["2", "0", "0", "0", "0", "0", "1"])
+    );
 
     let payload = metric(request, "otlp_payload");
     let point = &payload["summary"]["dataPoints"][0];

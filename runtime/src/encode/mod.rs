@@ -5,7 +5,7 @@
 #[cfg(feature = "protobuf")]
 mod client_model;
 mod json;
-#[cfg(feature = "protobuf")]
+#[cfg(any(feature = "protobuf", feature = "otlp"))]
 mod native;
 mod openmetrics;
 #[cfg(feature = "otlp")]

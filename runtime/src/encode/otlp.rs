@@ -1,18 +1,20 @@
 //! OpenTelemetry's metrics protocol (OTLP), cumulative: counters as monotonic sums, gauges,
-//! histograms with explicit buckets, summaries; one resource, one scope; the exemplars kept
-//! for counters and histograms. The messages are those `opentelemetry-proto` generates from
+//! histograms with explicit buckets, native histograms as exponential ones, summaries; one
+//! resource, one scope; the exemplars kept for counters and histograms. The messages are those `opentelemetry-proto` generates from
 //! the official definitions.
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{
-    exemplar, metric::Data, number_data_point, summary_data_point::ValueAtQuantile,
-    AggregationTemporality, Exemplar, Gauge, Histogram, HistogramDataPoint, Metric,
-    NumberDataPoint, ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
+    exemplar, exponential_histogram_data_point::Buckets, metric::Data, number_data_point,
+    summary_data_point::ValueAtQuantile, AggregationTemporality, Exemplar, ExponentialHistogram,
+    ExponentialHistogramDataPoint, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint,
+    ResourceMetrics, ScopeMetrics, Sum, Summary, SummaryDataPoint,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
 
+use super::native;
 use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::{KeptExemplar, Kind};
 
@@ -30,6 +32,7 @@ pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, envelope: &Envelope
     let mut writer = Writer {
         envelope,
         metrics: Vec::new(),
+        family_start: 0,
     };
     exposition.expose(&mut writer);
     let request = ExportMetricsServiceRequest {
@@ -80,9 +83,37 @@ fn ucum(unit: &str) -> &str {
 struct Writer<'a> {
     envelope: &'a Envelope<'a>,
     metrics: Vec<Metric>,
+    /// Where the current family's metrics start: a histogram family with native series is
+    /// two metrics of one name, one explicit and one exponential.
+    family_start: usize,
 }
 
 impl Writer<'_> {
+    /// The data points of the current family's exponential metric, made beside its
+    /// explicit one at its first native series.
+    fn exponential_points(&mut self) -> &mut Vec<ExponentialHistogramDataPoint> {
+        let last = self.metrics.len() - 1;
+        if !matches!(self.metrics[last].data, Some(Data::ExponentialHistogram(_))) {
+            let explicit = &self.metrics[last];
+            let twin = Metric {
+                name: explicit.name.clone(),
+                description: explicit.description.clone(),
+                unit: explicit.unit.clone(),
+                data: Some(Data::ExponentialHistogram(ExponentialHistogram {
+                    data_points: Vec::new(),
+                    aggregation_temporality: AggregationTemporality::Cumulative as i32,
+                })),
+                ..Metric::default()
+            };
+            self.metrics.push(twin);
+        }
+        match self.metrics.last_mut().and_then(|m| m.data.as_mut()) {
+            Some(Data::ExponentialHistogram(h)) => &mut h.data_points,
+            // Pushed just above.
+            _ => unreachable!("the exponential twin is the last metric"),
+        }
+    }
+
     fn attributes(&self, series: &SeriesView<'_>) -> Vec<KeyValue> {
         series
             .labels
@@ -141,6 +172,62 @@ fn exemplars(series: &SeriesView<'_>) -> Vec<Exemplar> {
         .collect()
 }
 
+/// Whether a metric has no data point.
+fn empty(metric: &Metric) -> bool {
+    match metric.data.as_ref() {
+        Some(Data::Sum(s)) => s.data_points.is_empty(),
+        Some(Data::Gauge(g)) => g.data_points.is_empty(),
+        Some(Data::Histogram(h)) => h.data_points.is_empty(),
+        Some(Data::ExponentialHistogram(h)) => h.data_points.is_empty(),
+        Some(Data::Summary(s)) => s.data_points.is_empty(),
+        None => false,
+    }
+}
+
+/// A native histogram's buckets as an exponential data point (without attributes, times
+/// and exemplars), when its bounds are a native histogram's. OTLP's bucket `i` is
+/// `(base^i, base^(i+1)]`, one below the Prometheus index of the same bucket; the first
+/// classic bucket is the zero bucket.
+fn exponential(
+    bounds: &[f64],
+    cumulative: &[Number],
+    sum: Number,
+) -> Option<ExponentialHistogramDataPoint> {
+    let schema = native::schema(bounds)?;
+    let mut below = 0;
+    let counts: Vec<u64> = cumulative
+        .iter()
+        .map(|&c| {
+            let c = count(c);
+            let n = c.saturating_sub(below);
+            below = c;
+            n
+        })
+        .collect();
+    let (&zero_count, above) = counts.split_first()?;
+    // Only the populated stretch: leading and trailing empty buckets are left out.
+    let first = above.iter().position(|&n| n > 0);
+    let last = above.iter().rposition(|&n| n > 0);
+    let positive = match (first, last) {
+        (Some(first), Some(last)) => Some(Buckets {
+            // At most 41 buckets: the index fits.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
+            offset: schema.lowest + first as i32,
+            bucket_counts: above[first..=last].to_vec(),
+        }),
+        _ => None,
+    };
+    Some(ExponentialHistogramDataPoint {
+        count: below,
+        sum: Some(sum.as_f64()),
+        scale: schema.schema,
+        zero_count,
+        zero_threshold: bounds[0],
+        positive,
+        ..ExponentialHistogramDataPoint::default()
+    })
+}
+
 fn number(value: Number) -> number_data_point::Value {
     match value {
         Number::Count(n) => number_data_point::Value::AsInt(i64::try_from(n).unwrap_or(i64::MAX)),
@@ -182,6 +269,7 @@ impl Visit for Writer<'_> {
             ),
             Kind::Summary => (family.name, Data::Summary(Summary::default())),
         };
+        self.family_start = self.metrics.len();
         self.metrics.push(Metric {
             name: name.to_owned(),
             description: family.help.to_owned(),
@@ -195,6 +283,25 @@ impl Visit for Writer<'_> {
         let attributes = self.attributes(series);
         let start_time_unix_nano = self.envelope.start_unix_nano;
         let time_unix_nano = self.envelope.time_unix_nano;
+        if let Reading::Histogram {
+            bounds,
+            cumulative,
+            sum,
+            native: true,
+        } = series.reading
+        {
+            if let Some(point) = exponential(bounds, cumulative, *sum) {
+                let point = ExponentialHistogramDataPoint {
+                    attributes,
+                    start_time_unix_nano,
+                    time_unix_nano,
+                    exemplars: exemplars(series),
+                    ..point
+                };
+                self.exponential_points().push(point);
+                return;
+            }
+        }
         let Some(Metric {
             data: Some(data), ..
         }) = self.metrics.last_mut()
@@ -276,16 +383,15 @@ impl Visit for Writer<'_> {
     }
 
     fn end_family(&mut self, _family: &FamilyView<'_>) {
-        let empty = match self.metrics.last().and_then(|m| m.data.as_ref()) {
-            Some(Data::Sum(s)) => s.data_points.is_empty(),
-            Some(Data::Gauge(g)) => g.data_points.is_empty(),
-            Some(Data::Histogram(h)) => h.data_points.is_empty(),
-            Some(Data::Summary(s)) => s.data_points.is_empty(),
-            _ => false,
-        };
-        // A family with no series yet has nothing to say.
-        if empty {
-            self.metrics.pop();
+        // A family with no series yet has nothing to say; nor has the explicit half of one
+        // whose histograms are all native.
+        let mut i = self.family_start;
+        while i < self.metrics.len() {
+            if empty(&self.metrics[i]) {
+                self.metrics.remove(i);
+            } else {
+                i += 1;
+            }
         }
     }
 }
