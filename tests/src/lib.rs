@@ -521,6 +521,7 @@ impl Prometheus {
             &[
                 "--web.enable-remote-write-receiver",
                 "--enable-feature=exemplar-storage",
+                "--enable-feature=native-histograms",
             ],
         )
     }

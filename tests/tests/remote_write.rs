@@ -23,6 +23,10 @@ static RW_QUEUE_DEPTH: Gauge = Gauge::new();
 #[metric(unit = "seconds")]
 static RW_JOB_SECONDS: Histogram = Histogram::new(&[1.0, 2.0]);
 
+/// Time waiting, in a native histogram.
+#[metric(unit = "seconds")]
+static RW_WAIT_SECONDS: Histogram = Histogram::native(-3, 8);
+
 /// Sizes of payloads.
 #[metric]
 static RW_PAYLOAD: Summary = Summary::new();
@@ -45,6 +49,10 @@ fn record() {
     RW_JOB_SECONDS.observe_with_exemplar(1.5, &traced);
     RW_JOB_SECONDS.observe(3.0);
     RW_PAYLOAD.observe(10.0);
+    // The zero bucket (at most 2^-3), (2^-2, 2^-1] twice, and one past the highest bound.
+    for v in [0.1, 0.3, 0.3, 100.0] {
+        RW_WAIT_SECONDS.observe(v);
+    }
     RW_REQUESTS_TOTAL.with(["/users/{id}"]).inc_by(3);
     RW_REQUESTS_TOTAL.with([""]).inc_by(5);
     // The same series to a receiver as `route=""`: one series of 6, not a duplicate.
@@ -52,7 +60,7 @@ fn record() {
 }
 
 /// What both receivers must answer.
-fn expected() -> [(&'static str, f64); 10] {
+fn expected() -> [(&'static str, f64); 12] {
     [
         ("rw_jobs_total", 42.0),
         ("rw_queue_depth", 7.5),
@@ -62,6 +70,9 @@ fn expected() -> [(&'static str, f64); 10] {
         ("rw_job_seconds_sum", 5.0),
         ("rw_job_seconds_count", 3.0),
         ("rw_payload_count", 1.0),
+        // A native histogram as the text formats show it.
+        (r#"rw_wait_seconds_bucket{le="+Inf"}"#, 4.0),
+        ("rw_wait_seconds_count", 4.0),
         (r#"rw_requests_total{route="/users/{id}"}"#, 3.0),
         (r#"rw_requests_total{route=""}"#, 6.0),
     ]
@@ -120,6 +131,19 @@ fn prometheus_and_victoria_metrics_store_exact_values() {
         .collect();
     assert!(kept.contains(&("2.0", "1.5")), "{buckets}");
     assert!(kept.iter().all(|(le, _)| *le == "2.0"), "{buckets}");
+    // No bucket of a native histogram but `+Inf` went as a series.
+    assert_eq!(
+        prometheus.query(r#"count(rw_wait_seconds_bucket{instance=""})"#),
+        Some(1.0)
+    );
+    // Asked to, the surfacer sends it as native histogram samples.
+    RemoteWriteSurfacer::new(prometheus.write_url())
+        .native_histograms()
+        .surface(&snapshot())
+        .expect("a native histogram is stored");
+    prometheus.wait_for("histogram_count(rw_wait_seconds)", 4.0);
+    prometheus.wait_for("histogram_sum(rw_wait_seconds)", 100.7);
+    prometheus.wait_for("histogram_fraction(0, 0.5, rw_wait_seconds)", 0.75);
     let Some(victoria) = VictoriaMetrics::start("remote-write") else {
         return;
     };

@@ -5,7 +5,7 @@
 #[cfg(feature = "protobuf")]
 mod client_model;
 mod json;
-#[cfg(any(feature = "protobuf", feature = "otlp"))]
+#[cfg(any(feature = "protobuf", feature = "otlp", feature = "remote-write"))]
 mod native;
 mod openmetrics;
 #[cfg(feature = "otlp")]

@@ -50,7 +50,10 @@ fn whole(x: f64) -> Option<i32> {
 }
 
 /// A native histogram's buckets: the zero bucket, then runs of populated buckets.
-#[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "protobuf", feature = "remote-write")),
+    allow(dead_code)
+)]
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Sparse {
     pub zero_count: u64,
@@ -62,7 +65,10 @@ pub(crate) struct Sparse {
 }
 
 /// `counts` (one per classic bucket, not cumulative, `+Inf` last) as native buckets.
-#[cfg_attr(not(feature = "protobuf"), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "protobuf", feature = "remote-write")),
+    allow(dead_code)
+)]
 pub(crate) fn sparse(schema: Schema, counts: &[u64]) -> Sparse {
     let Some((&zero_count, above)) = counts.split_first() else {
         return Sparse::default();

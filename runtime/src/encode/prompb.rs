@@ -20,6 +20,42 @@ pub(crate) struct TimeSeries {
     pub samples: Vec<Sample>,
     #[prost(message, repeated, tag = "3")]
     pub exemplars: Vec<Exemplar>,
+    #[prost(message, repeated, tag = "4")]
+    pub histograms: Vec<Histogram>,
+}
+
+/// A native histogram's sample, with integer counts. A zero threshold above 0, or any
+/// span, is what tells a receiver the counts are native buckets.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct Histogram {
+    #[prost(uint64, tag = "1")]
+    pub count_int: u64,
+    #[prost(double, tag = "3")]
+    pub sum: f64,
+    #[prost(sint32, tag = "4")]
+    pub schema: i32,
+    #[prost(double, tag = "5")]
+    pub zero_threshold: f64,
+    #[prost(uint64, tag = "6")]
+    pub zero_count_int: u64,
+    #[prost(message, repeated, tag = "11")]
+    pub positive_spans: Vec<BucketSpan>,
+    /// Each bucket's count less the one before it (the first, less zero).
+    #[prost(sint64, repeated, tag = "12")]
+    pub positive_deltas: Vec<i64>,
+    /// Milliseconds since the Unix epoch.
+    #[prost(int64, tag = "15")]
+    pub timestamp: i64,
+}
+
+/// Consecutive native buckets: `offset` from the end of the span before (from index 0 for the
+/// first), `length` of them.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct BucketSpan {
+    #[prost(sint32, tag = "1")]
+    pub offset: i32,
+    #[prost(uint32, tag = "2")]
+    pub length: u32,
 }
 
 /// The trace a sample's value came from: its labels, the value observed, and when.

@@ -1,23 +1,31 @@
 //! Prometheus remote write 1.0: every sample the text formats show, as a series of its own
 //! (`__name__` and the labels, sorted by name) with one sample at the snapshot's time and
-//! the exemplar kept for it, and each family's metadata; protobuf, then snappy's block
-//! format, as the protocol says.
+//! the exemplar kept for it, a native histogram as one series with a histogram sample, and
+//! each family's metadata; protobuf, then snappy's block format, as the protocol says.
 
 use prost::Message as _;
 
+use super::native;
 use super::prompb::{
-    Exemplar, Label, MetricMetadata, MetricType, Sample, TimeSeries, WriteRequest,
+    BucketSpan, Exemplar, Histogram, Label, MetricMetadata, MetricType, Sample, TimeSeries,
+    WriteRequest,
 };
 use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::{KeptExemplar, Kind};
 use crate::sanitize::exposition_key;
 use crate::syntax::push_f64;
 
-/// The body of one push of `exposition` at `timestamp_ms`: the encoded request, compressed.
-pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, timestamp_ms: i64) -> Vec<u8> {
+/// The body of one push of `exposition` at `timestamp_ms`, native histograms as such when
+/// `native`: the encoded request, compressed.
+pub(crate) fn encode<E: Exposition + ?Sized>(
+    exposition: &E,
+    timestamp_ms: i64,
+    native: bool,
+) -> Vec<u8> {
     let mut writer = Writer {
         request: WriteRequest::default(),
         timestamp_ms,
+        native,
     };
     exposition.expose(&mut writer);
     let encoded = writer.request.encode_to_vec();
@@ -31,6 +39,8 @@ pub(crate) fn encode<E: Exposition + ?Sized>(exposition: &E, timestamp_ms: i64) 
 struct Writer {
     request: WriteRequest,
     timestamp_ms: i64,
+    /// Whether native histograms go as native histogram samples.
+    native: bool,
 }
 
 impl Writer {
@@ -43,21 +53,7 @@ impl Writer {
         value: f64,
         exemplar: Option<&KeptExemplar>,
     ) {
-        let mut all = Vec::with_capacity(labels.len() + 2);
-        all.push(Label {
-            name: "__name__".to_owned(),
-            value: name,
-        });
-        all.extend(labels.iter().cloned());
-        if let Some((key, bound)) = extra {
-            let mut text = String::new();
-            push_f64(&mut text, bound);
-            all.push(Label {
-                name: key.to_owned(),
-                value: text,
-            });
-        }
-        all.sort_by(|a, b| a.name.cmp(&b.name));
+        let all = series_labels(name, labels, extra);
         self.request.timeseries.push(TimeSeries {
             labels: all,
             samples: vec![Sample {
@@ -65,8 +61,75 @@ impl Writer {
                 timestamp: self.timestamp_ms,
             }],
             exemplars: exemplar.map(exemplar_message).into_iter().collect(),
+            histograms: Vec::new(),
         });
     }
+
+    /// A native histogram's one series, when `bounds` are a native histogram's.
+    fn push_native(
+        &mut self,
+        name: String,
+        labels: &[Label],
+        bounds: &[f64],
+        cumulative: &[Number],
+        sum: Number,
+    ) -> bool {
+        let Some(schema) = native::schema(bounds) else {
+            return false;
+        };
+        let mut below = 0;
+        let counts: Vec<u64> = cumulative
+            .iter()
+            .map(|&c| {
+                // Counts are whole; a stored one is kept as a float.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let c = c.as_f64().max(0.0).round() as u64;
+                let n = c.saturating_sub(below);
+                below = c;
+                n
+            })
+            .collect();
+        let sparse = native::sparse(schema, &counts);
+        self.request.timeseries.push(TimeSeries {
+            labels: series_labels(name, labels, None),
+            histograms: vec![Histogram {
+                count_int: below,
+                sum: sum.as_f64(),
+                schema: schema.schema,
+                zero_threshold: bounds[0],
+                zero_count_int: sparse.zero_count,
+                positive_spans: sparse
+                    .spans
+                    .into_iter()
+                    .map(|(offset, length)| BucketSpan { offset, length })
+                    .collect(),
+                positive_deltas: sparse.deltas,
+                timestamp: self.timestamp_ms,
+            }],
+            ..TimeSeries::default()
+        });
+        true
+    }
+}
+
+/// A series' labels: `__name__`, `labels`, and `extra` (`le` or `quantile`), sorted by name.
+fn series_labels(name: String, labels: &[Label], extra: Option<(&str, f64)>) -> Vec<Label> {
+    let mut all = Vec::with_capacity(labels.len() + 2);
+    all.push(Label {
+        name: "__name__".to_owned(),
+        value: name,
+    });
+    all.extend(labels.iter().cloned());
+    if let Some((key, bound)) = extra {
+        let mut text = String::new();
+        push_f64(&mut text, bound);
+        all.push(Label {
+            name: key.to_owned(),
+            value: text,
+        });
+    }
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    all
 }
 
 fn exemplar_message(kept: &KeptExemplar) -> Exemplar {
@@ -128,7 +191,13 @@ impl Visit for Writer {
                 sum,
                 native,
             } => {
-                // A native histogram's series are the text formats': `+Inf`, sum and count.
+                if *native
+                    && self.native
+                    && self.push_native(name(""), &labels, bounds, cumulative, *sum)
+                {
+                    return;
+                }
+                // Otherwise as the text formats show it: a native one from `+Inf`.
                 let skip = if *native { bounds.len() } else { 0 };
                 let bounds = bounds.iter().copied().chain([f64::INFINITY]);
                 for (slot, (bound, count)) in bounds.zip(cumulative).enumerate().skip(skip) {

@@ -30,11 +30,16 @@ use crate::snapshot::Snapshot;
 /// every series, which is how instances tell themselves apart; a label with an empty value
 /// is left out, as Prometheus reads it as absent. A 5xx or 429 answer and a failed
 /// connection are worth retrying, and the reporter does; a 4xx is not.
+///
+/// A [native](crate::Histogram::native) histogram goes as the text formats show it (its
+/// `+Inf` bucket, sum and count), or with [`RemoteWriteSurfacer::native_histograms`] as one
+/// series of native histogram samples.
 #[derive(Debug)]
 pub struct RemoteWriteSurfacer {
     url: String,
     headers: Vec<(String, String)>,
     agent: ureq::Agent,
+    native: bool,
 }
 
 impl RemoteWriteSurfacer {
@@ -45,7 +50,18 @@ impl RemoteWriteSurfacer {
             url: url.as_ref().to_owned(),
             headers: Vec::new(),
             agent: http::agent(Duration::from_secs(10)),
+            native: false,
         }
+    }
+
+    /// Sends each [native](crate::Histogram::native) histogram as one series of native
+    /// histogram samples, for a receiver that stores them: Prometheus started with
+    /// `--enable-feature=native-histograms`, Mimir. Off by default: a receiver without them
+    /// refuses the push (Prometheus) or drops the histogram (some others).
+    #[must_use]
+    pub fn native_histograms(mut self) -> Self {
+        self.native = true;
+        self
     }
 
     /// The most each request (connecting included) may take: 10 s by default.
@@ -75,7 +91,7 @@ impl Surfacer for RemoteWriteSurfacer {
             .time
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        let body = remote_write::encode(snapshot, millis);
+        let body = remote_write::encode(snapshot, millis, self.native);
         http::post(
             &self.agent,
             &self.url,
