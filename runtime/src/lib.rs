@@ -120,7 +120,7 @@ pub use model::{check, Conflict};
 pub use registry::{registry, Descriptor};
 pub use runtime_family::{LabelCountError, RegisterError, RuntimeFamily};
 pub use sanitize::{sanitize_mode, set_sanitize, InvalidName, Sanitize};
-pub use serve::scrape;
+pub use serve::{scrape, scrape_bytes};
 #[cfg(feature = "serve")]
 pub use serve::{serve, Server, ServerHandle, DEFAULT_PORT};
 pub use snapshot::{

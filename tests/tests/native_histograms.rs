@@ -3,7 +3,7 @@
 //! keeps its buckets, and counters, gauges and summaries read as they do over text.
 
 use meterbox::{metric, serve, Counter, Family, Gauge, Histogram, Summary};
-use meterbox_tests::{http_get, tool, Prometheus};
+use meterbox_tests::{http_get, serve_axum, tool, Prometheus};
 
 /// Waits on powers of two, for the native histogram test.
 #[metric(unit = "seconds")]
@@ -128,6 +128,26 @@ fn prometheus_stores_powers_of_two_as_a_native_histogram() {
     prometheus.wait_for(r#"up{job="meterbox"}"#, 1.0);
     drop(prometheus);
     server.shutdown();
+}
+
+#[test]
+fn an_application_handler_answers_in_protobuf_too() {
+    let router = axum::Router::new().route("/metrics", meterbox::http::metrics_handler());
+    let addr = serve_axum(router);
+    let native_accept = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;\
+        encoding=delimited;q=0.7,text/plain;version=0.0.4;q=0.3";
+    let answer = http_get(addr, "/metrics", &[("Accept", native_accept)]).unwrap();
+    assert_eq!(answer.status, 200);
+    assert_eq!(
+        answer.header("content-type"),
+        Some(meterbox::PROTOBUF_CONTENT_TYPE)
+    );
+    assert!(delimited(&answer.body) > 5);
+    assert!(contains(&answer.body, b"native_only_seconds"));
+    let text = http_get(addr, "/metrics", &[("Accept", "text/plain")]).unwrap();
+    assert!(text
+        .text()
+        .contains("# TYPE native_only_seconds histogram\n"));
 }
 
 /// How many length-delimited messages `body` holds, checking they end where it ends.

@@ -266,7 +266,7 @@ pub fn metrics_handler<S: Clone + Send + Sync + 'static>() -> axum::routing::Met
         let accept = headers
             .get(http::header::ACCEPT)
             .and_then(|v| v.to_str().ok());
-        let (content_type, body) = crate::scrape(accept);
+        let (content_type, body) = crate::scrape_bytes(accept);
         ([(http::header::CONTENT_TYPE, content_type)], body)
     })
 }

@@ -25,6 +25,6 @@ mod server;
 #[cfg(feature = "serve")]
 mod slots;
 
-pub use negotiate::scrape;
+pub use negotiate::{scrape, scrape_bytes};
 #[cfg(feature = "serve")]
 pub use server::{serve, Server, ServerHandle, DEFAULT_PORT};

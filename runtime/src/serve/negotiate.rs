@@ -65,7 +65,6 @@ impl Weights {
 
 /// What the endpoint answers a scrape with: a text format, or the protobuf format when the
 /// scraper prefers it (a Prometheus with native histograms on asks for it first).
-#[cfg(feature = "serve")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Answer {
     Text(Format),
@@ -73,7 +72,6 @@ pub(crate) enum Answer {
     Protobuf,
 }
 
-#[cfg(feature = "serve")]
 impl Answer {
     /// The answer to `accept`; the protobuf format only when `protobuf` can be rendered.
     pub(crate) fn negotiate(accept: Option<&str>, protobuf: bool) -> Answer {
@@ -114,6 +112,26 @@ impl Answer {
 pub fn scrape(accept: Option<&str>) -> (&'static str, String) {
     let format = Format::negotiate(accept);
     (format.content_type(), render(format))
+}
+
+/// As [`scrape`], and in the protobuf format when the scraper prefers it (feature
+/// `protobuf`; a Prometheus with native histograms on does), which is bytes rather than
+/// text: what a `/metrics` handler answers when the program has native histograms.
+///
+/// ```
+/// let (content_type, body) = meterbox::scrape_bytes(Some("text/plain"));
+/// assert!(content_type.starts_with("text/plain"));
+/// assert!(body.starts_with(b"# HELP"));
+/// ```
+#[must_use]
+pub fn scrape_bytes(accept: Option<&str>) -> (&'static str, Vec<u8>) {
+    let answer = Answer::negotiate(accept, true);
+    let body = match answer {
+        Answer::Text(format) => render(format).into_bytes(),
+        #[cfg(feature = "protobuf")]
+        Answer::Protobuf => crate::render_protobuf(),
+    };
+    (answer.content_type(), body)
 }
 
 /// Whether an `Accept-Encoding` header takes gzip (and does not refuse it with `q=0`).
