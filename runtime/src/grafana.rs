@@ -75,7 +75,12 @@ fn build(title: &str) -> Value {
                 {
                     functions[i].calls = Some(name);
                 } else if family.kind == Kind::Histogram && family.unit == "seconds" {
-                    functions[i].durations = Some(name);
+                    let native = family.series.iter().any(|s| {
+                        s.native()
+                            && s.labels.contains(&("function", function))
+                            && s.labels.contains(&("module", module))
+                    });
+                    functions[i].durations = Some((name, native));
                 }
             }
         }
@@ -115,7 +120,8 @@ struct Function {
     module: &'static str,
     name: &'static str,
     calls: Option<String>,
-    durations: Option<String>,
+    /// The duration family's name, and whether the function's histogram is native.
+    durations: Option<(String, bool)>,
 }
 
 /// A stable identifier from the title, so that a re-import replaces the dashboard.
@@ -222,18 +228,22 @@ impl Grid {
                 )],
             );
         }
-        if let Some(durations) = &f.durations {
-            let quantiles: Vec<(String, String)> = [("0.5", "p50"), ("0.9", "p90"), ("0.99", "p99")]
-                .iter()
-                .map(|(q, legend)| {
-                    (
-                        format!(
-                            "histogram_quantile({q}, sum by (le) (rate({durations}_bucket{{{of}}}[{RATE}])))"
-                        ),
-                        (*legend).to_owned(),
-                    )
-                })
-                .collect();
+        if let Some((durations, native)) = &f.durations {
+            let quantiles: Vec<(String, String)> =
+                [("0.5", "p50"), ("0.9", "p90"), ("0.99", "p99")]
+                    .iter()
+                    .map(|(q, legend)| {
+                        let rate = if *native {
+                            format!("sum(rate({durations}{{{of}}}[{RATE}]))")
+                        } else {
+                            format!("sum by (le) (rate({durations}_bucket{{{of}}}[{RATE}]))")
+                        };
+                        (
+                            format!("histogram_quantile({q}, {rate})"),
+                            (*legend).to_owned(),
+                        )
+                    })
+                    .collect();
             self.chart("Duration", "s", &quantiles);
         }
     }
@@ -270,15 +280,23 @@ impl Grid {
                 } else {
                     format!("le, {}", labels.join(", "))
                 };
+                // A native histogram is one series, with no `_bucket` and no `le`; a family
+                // with both kinds of series is read both ways.
+                let native = family.series.iter().filter(|s| s.native()).count();
                 [("0.5", "p50"), ("0.99", "p99")]
                     .iter()
                     .map(|(q, p)| {
-                        (
-                            format!(
-                                "histogram_quantile({q}, sum by ({by_le}) (rate({name}_bucket[{RATE}])))"
-                            ),
-                            format!("{p} {legend}"),
-                        )
+                        let classic = format!(
+                            "histogram_quantile({q}, sum by ({by_le}) (rate({name}_bucket[{RATE}])))"
+                        );
+                        let natively =
+                            format!("histogram_quantile({q}, sum{by} (rate({name}[{RATE}])))");
+                        let expression = match native {
+                            0 => classic,
+                            n if n == family.series.len() => natively,
+                            _ => format!("{natively} or {classic}"),
+                        };
+                        (expression, format!("{p} {legend}"))
                     })
                     .collect()
             }

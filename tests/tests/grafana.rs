@@ -20,6 +20,10 @@ static GF_QUEUE_DEPTH: Gauge = Gauge::new();
 #[metric(unit = "seconds")]
 static GF_PACK_SECONDS: Histogram = Histogram::new(&[0.1, 1.0]);
 
+/// Time waiting, in a native histogram.
+#[metric(unit = "seconds")]
+static GF_WAIT_SECONDS: Histogram = Histogram::native(-10, 20);
+
 /// Parcel weights.
 #[metric]
 static GF_PARCEL_WEIGHT: Summary = Summary::new();
@@ -113,6 +117,11 @@ fn a_row_per_function_and_a_panel_per_metric() {
         "histogram_quantile(0.99, sum by (le) (rate(gf_pack_seconds_bucket[$__rate_interval])))"
     );
     assert_eq!(exprs(metric("Parcel weights.")), ["gf_parcel_weight"]);
+    // A native histogram is read as one: no `_bucket`, no `le`.
+    assert_eq!(
+        exprs(metric("Time waiting, in a native histogram."))[1],
+        "histogram_quantile(0.99, sum (rate(gf_wait_seconds[$__rate_interval])))"
+    );
     // Instrumented families are in the rows, not among the metrics.
     assert!(!panels(&dashboard)
         .iter()

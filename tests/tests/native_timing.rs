@@ -28,8 +28,8 @@ fn an_instrumented_function_exports_at_most_eight_series() {
         String::from_utf8_lossy(&output.stderr)
     );
     let parts: Vec<&str> = stdout.split("---\n").collect();
-    let [prometheus, openmetrics, protobuf] = parts[..] else {
-        panic!("three parts expected:\n{stdout}");
+    let [prometheus, openmetrics, protobuf, queries] = parts[..] else {
+        panic!("four parts expected:\n{stdout}");
     };
 
     for text in [prometheus, openmetrics] {
@@ -71,4 +71,19 @@ fn an_instrumented_function_exports_at_most_eight_series() {
     }
     let bytes: usize = protobuf.trim().parse().unwrap();
     assert!(bytes > 0);
+    // The dashboard reads a native histogram as one, and the objective's classic buckets.
+    let durations = |function: &str| {
+        let of = format!("function=\"{function}\"");
+        queries
+            .lines()
+            .filter(|q| q.contains("function_duration_seconds") && q.contains(&of))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        durations("send_receipt")[2],
+        "histogram_quantile(0.99, sum(rate(function_duration_seconds{function=\"send_receipt\",\
+         module=\"native\"}[5m])))"
+    );
+    assert!(durations("load_page")[2].contains("function_duration_seconds_bucket"));
 }
