@@ -260,16 +260,16 @@ pub const fn threshold_is_a_bound(objective: &Objective, bounds: &[f64]) -> bool
 macro_rules! __objective {
     ($indicator:ident $objective:path, $descriptor:path) => {
         // In a block of its own, so that a function's calls and durations each have one.
+        // Through the slice's declarative macro, as `__register!` does.
         const _: () = {
-            #[$crate::__private::linkme::distributed_slice(
-                $crate::__private::METERBOX_OBJECTIVES_V0
-            )]
-            #[linkme(crate = $crate::__private::linkme)]
-            static USE: $crate::__private::ObjectiveUse = $crate::__private::ObjectiveUse {
-                objective: &$objective,
-                descriptor: &$descriptor,
-                indicator: $crate::__private::Indicator::$indicator,
-            };
+            $crate::__private::METERBOX_OBJECTIVES_V0! {
+                #![linkme_macro = $crate::__private::METERBOX_OBJECTIVES_V0]
+                static USE: $crate::__private::ObjectiveUse = $crate::__private::ObjectiveUse {
+                    objective: &$objective,
+                    descriptor: &$descriptor,
+                    indicator: $crate::__private::Indicator::$indicator,
+                };
+            }
         };
     };
 }
