@@ -43,15 +43,16 @@ fn has_attr(attrs: &[Attribute], name: &str) -> bool {
 fn value_type(output: &ReturnType) -> TokenStream {
     match output {
         ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) if mentions_impl_trait(ty.to_token_stream()) => quote!(_),
+        ReturnType::Type(_, ty) if mentions(ty.to_token_stream(), "impl") => quote!(_),
         ReturnType::Type(_, ty) => ty.to_token_stream(),
     }
 }
 
-fn mentions_impl_trait(tokens: TokenStream) -> bool {
+/// Whether `word` is among `tokens`, at any depth.
+fn mentions(tokens: TokenStream, word: &str) -> bool {
     tokens.into_iter().any(|t| match t {
-        TokenTree::Ident(i) => i == "impl",
-        TokenTree::Group(g) => mentions_impl_trait(g.stream()),
+        TokenTree::Ident(i) => i == word,
+        TokenTree::Group(g) => mentions(g.stream(), word),
         _ => false,
     })
 }
@@ -100,6 +101,17 @@ fn tail_future(block: &Block) -> Option<&syn::ExprAsync> {
     }
 }
 
+/// Whether the body's tail, after its last top-level `;`, has an `async` in it: only then
+/// can it be a future to instrument, and only then is the whole body parsed to find out.
+fn tail_mentions_async(body: &Group) -> bool {
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    let tail = tokens
+        .iter()
+        .rposition(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'))
+        .map_or(&tokens[..], |end| &tokens[end + 1..]);
+    mentions(tail.iter().cloned().collect(), "async")
+}
+
 /// Input: the body `{ … }`. Output: the instrumented body, in the same braces.
 pub fn body(
     inst: &Instrument,
@@ -124,7 +136,7 @@ fn inner_body(
     label: &str,
     body: &Group,
 ) -> TokenStream {
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && tail_mentions_async(body) {
         if let Ok(block) = syn::parse2::<Block>(body.to_token_stream()) {
             if let Some(future) = tail_future(&block) {
                 let prelude = inst.prelude(label, Outcomes::All);
