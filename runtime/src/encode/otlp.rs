@@ -15,7 +15,7 @@ use opentelemetry_proto::tonic::resource::v1::Resource;
 use prost::Message as _;
 
 use super::native;
-use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use super::view::{per_bucket, Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::{KeptExemplar, Kind};
 
 /// What goes with the data points: the resource's attributes, the labels that are the
@@ -194,16 +194,7 @@ fn exponential(
     sum: Number,
 ) -> Option<ExponentialHistogramDataPoint> {
     let schema = native::schema(bounds)?;
-    let mut below = 0;
-    let counts: Vec<u64> = cumulative
-        .iter()
-        .map(|&c| {
-            let c = count(c);
-            let n = c.saturating_sub(below);
-            below = c;
-            n
-        })
-        .collect();
+    let counts = per_bucket(cumulative);
     let (&zero_count, above) = counts.split_first()?;
     // Only the populated stretch: leading and trailing empty buckets are left out.
     let first = above.iter().position(|&n| n > 0);
@@ -218,7 +209,7 @@ fn exponential(
         _ => None,
     };
     Some(ExponentialHistogramDataPoint {
-        count: below,
+        count: counts.iter().sum(),
         sum: Some(sum.as_f64()),
         scale: schema.schema,
         zero_count,
@@ -232,15 +223,6 @@ fn number(value: Number) -> number_data_point::Value {
     match value {
         Number::Count(n) => number_data_point::Value::AsInt(i64::try_from(n).unwrap_or(i64::MAX)),
         Number::Float(v) | Number::Stored(v) => number_data_point::Value::AsDouble(v),
-    }
-}
-
-fn count(value: Number) -> u64 {
-    match value {
-        Number::Count(n) => n,
-        // A stored count is a whole number kept as a float.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        Number::Float(v) | Number::Stored(v) => v.max(0.0) as u64,
     }
 }
 
@@ -332,21 +314,12 @@ impl Visit for Writer<'_> {
                     ..
                 },
             ) => {
-                let mut below = 0;
-                let bucket_counts = cumulative
-                    .iter()
-                    .map(|&c| {
-                        let c = count(c);
-                        let n = c.saturating_sub(below);
-                        below = c;
-                        n
-                    })
-                    .collect();
+                let bucket_counts = per_bucket(cumulative);
                 histogram.data_points.push(HistogramDataPoint {
                     attributes: attributes.clone(),
                     start_time_unix_nano,
                     time_unix_nano,
-                    count: below,
+                    count: bucket_counts.iter().sum(),
                     sum: Some(sum.as_f64()),
                     bucket_counts,
                     explicit_bounds: bounds.to_vec(),
@@ -365,7 +338,7 @@ impl Visit for Writer<'_> {
                 attributes: attributes.clone(),
                 start_time_unix_nano,
                 time_unix_nano,
-                count: count(*n),
+                count: n.count(),
                 sum: sum.as_f64(),
                 quantile_values: quantiles
                     .iter()

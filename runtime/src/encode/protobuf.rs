@@ -11,7 +11,7 @@ use super::client_model::{
 };
 use super::native;
 use super::text::help_or_name;
-use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use super::view::{per_bucket, Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::Kind;
 use crate::sanitize::exposition_key;
 
@@ -77,7 +77,7 @@ impl Visit for Protobuf<'_> {
                 sum,
             } => {
                 metric.summary = Some(Summary {
-                    sample_count: whole(*count),
+                    sample_count: count.count(),
                     sample_sum: sum.as_f64(),
                     quantile: quantiles
                         .iter()
@@ -101,7 +101,8 @@ impl Visit for Protobuf<'_> {
 /// A histogram in its classic form, and in its native form too when its bounds allow; a
 /// native histogram in its native form alone.
 fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number, native: bool) -> Histogram {
-    let cumulative: Vec<u64> = cumulative.iter().map(|&n| whole(n)).collect();
+    let counts = per_bucket(cumulative);
+    let cumulative: Vec<u64> = cumulative.iter().map(|n| n.count()).collect();
     let mut out = Histogram {
         sample_count: cumulative.last().copied().unwrap_or(0),
         sample_sum: sum.as_f64(),
@@ -120,15 +121,6 @@ fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number, native: bool) -
         out.bucket.clear();
     }
     if let Some(schema) = schema {
-        let mut previous = 0;
-        let counts: Vec<u64> = cumulative
-            .iter()
-            .map(|&c| {
-                let count = c.saturating_sub(previous);
-                previous = c;
-                count
-            })
-            .collect();
         let sparse = native::sparse(schema, &counts);
         out.schema = schema.schema;
         out.zero_threshold = bounds[0];
@@ -141,15 +133,6 @@ fn histogram(bounds: &[f64], cumulative: &[Number], sum: Number, native: bool) -
         out.positive_delta = sparse.deltas;
     }
     out
-}
-
-/// A count as a whole number; counts read from a shared store are floats.
-#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // counts are whole, >= 0
-fn whole(n: Number) -> u64 {
-    match n {
-        Number::Count(n) => n,
-        Number::Float(v) | Number::Stored(v) => v.round() as u64,
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::prompb::{
     BucketSpan, Exemplar, Histogram, Label, MetricMetadata, MetricType, Sample, TimeSeries,
     WriteRequest,
 };
-use super::view::{Exposition, FamilyView, Number, Reading, SeriesView, Visit};
+use super::view::{per_bucket, Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::{KeptExemplar, Kind};
 use crate::sanitize::exposition_key;
 use crate::syntax::push_f64;
@@ -77,23 +77,12 @@ impl Writer {
         let Some(schema) = native::schema(bounds) else {
             return false;
         };
-        let mut below = 0;
-        let counts: Vec<u64> = cumulative
-            .iter()
-            .map(|&c| {
-                // Counts are whole; a stored one is kept as a float.
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                let c = c.as_f64().max(0.0).round() as u64;
-                let n = c.saturating_sub(below);
-                below = c;
-                n
-            })
-            .collect();
+        let counts = per_bucket(cumulative);
         let sparse = native::sparse(schema, &counts);
         self.request.timeseries.push(TimeSeries {
             labels: series_labels(name, labels, None),
             histograms: vec![Histogram {
-                count_int: below,
+                count_int: counts.iter().sum(),
                 sum: sum.as_f64(),
                 schema: schema.schema,
                 zero_threshold: bounds[0],

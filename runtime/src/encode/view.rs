@@ -41,6 +41,20 @@ impl Number {
         }
     }
 
+    /// The number as a count: a whole number at least 0. Counts read from a shared store
+    /// are floats, whole in practice; they are rounded.
+    #[cfg_attr(
+        not(any(feature = "protobuf", feature = "otlp", feature = "remote-write")),
+        allow(dead_code)
+    )]
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn count(self) -> u64 {
+        match self {
+            Number::Count(n) => n,
+            Number::Float(v) | Number::Stored(v) => v.max(0.0).round() as u64,
+        }
+    }
+
     /// Whether a counter-like sample may show it in OpenMetrics: never negative or NaN.
     pub fn is_count_like(self) -> bool {
         match self {
@@ -107,6 +121,24 @@ impl Reading<'_> {
             },
         }
     }
+}
+
+/// A histogram's count in each bucket, from its cumulative counts; the total is the sum.
+#[cfg_attr(
+    not(any(feature = "protobuf", feature = "otlp", feature = "remote-write")),
+    allow(dead_code)
+)]
+pub(crate) fn per_bucket(cumulative: &[Number]) -> Vec<u64> {
+    let mut below = 0;
+    cumulative
+        .iter()
+        .map(|&c| {
+            let c = c.count();
+            let here = c.saturating_sub(below);
+            below = c;
+            here
+        })
+        .collect()
 }
 
 fn cumulative(buckets: &[u64]) -> Vec<Number> {
