@@ -25,6 +25,9 @@
 //! - A description sets the family's help, and its unit where the name ends with that unit
 //!   (`request_seconds` with `Unit::Seconds`); one that comes after the first use still
 //!   applies.
+//! - With [`FacadeBuilder::idle_timeout`], a series not updated for that long is removed at
+//!   the next read, as `metrics-exporter-prometheus`'s idle timeout does, and comes back at
+//!   zero when used again.
 //! - What cannot be recorded (a name a link-time metric of another type has, a name the
 //!   `Strict` mode refuses) is said once on stderr with the reason, and its updates go
 //!   nowhere.
@@ -33,6 +36,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use metrics::{Key, KeyName, Metadata, SharedString, Unit};
 
@@ -54,6 +58,7 @@ pub fn install() -> Result<(), InstallError> {
 pub fn builder() -> FacadeBuilder {
     FacadeBuilder {
         buckets: Vec::new(),
+        idle: Duration::ZERO,
     }
 }
 
@@ -63,9 +68,30 @@ pub struct FacadeBuilder {
     /// `(name prefix, bounds)`; the bounds are leaked, once per call of `buckets`, as
     /// every histogram's bounds are `'static`.
     buckets: Vec<(String, &'static [f64])>,
+    /// How long a series may go unchanged before it is removed; zero for ever.
+    idle: Duration,
 }
 
 impl FacadeBuilder {
+    /// Removes a series that has not changed for `idle` at the next read (a render, a
+    /// snapshot, a push), as [`RuntimeFamily::expire_after`] does; it comes back at zero
+    /// when the program records into it again. `Duration::ZERO`, the default, keeps every
+    /// series.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let recorder = meterbox::facade::builder()
+    ///     .idle_timeout(Duration::from_secs(300))
+    ///     .recorder();
+    /// # drop(recorder);
+    /// ```
+    #[must_use]
+    pub fn idle_timeout(mut self, idle: Duration) -> Self {
+        self.idle = idle;
+        self
+    }
+
     /// Histograms whose name starts with `prefix` (as written in the macro) get `bounds`;
     /// the longest matching prefix wins.
     ///
@@ -95,6 +121,7 @@ impl FacadeBuilder {
     pub fn recorder(self) -> MeterboxRecorder {
         MeterboxRecorder {
             buckets: self.buckets,
+            idle: self.idle,
             descriptions: Mutex::new(HashMap::new()),
             counters: Handles::default(),
             gauges: Handles::default(),
@@ -175,6 +202,8 @@ pub struct MeterboxRecorder {
     /// `(name prefix, bounds)`; the bounds are leaked, once per call of `buckets`, as
     /// every histogram's bounds are `'static`.
     buckets: Vec<(String, &'static [f64])>,
+    /// How long a series may go unchanged before it is removed; zero for ever.
+    idle: Duration,
     /// By name as sanitized.
     descriptions: Mutex<HashMap<String, Description>>,
     counters: Handles<Counter, CounterHandle>,
@@ -309,11 +338,15 @@ impl MeterboxRecorder {
             },
             prototype,
         );
-        result
+        let family = result
             .map_err(|err| {
                 eprintln!("meterbox: the `metrics` facade's `{name}` is not recorded: {err}");
             })
-            .ok()
+            .ok()?;
+        if !self.idle.is_zero() {
+            family.expire_after(self.idle);
+        }
+        Some(family)
     }
 }
 

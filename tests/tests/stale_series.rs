@@ -266,3 +266,40 @@ fn a_kept_handle_alone_brings_a_removed_series_back() {
     peer.set(3.0);
     assert_eq!(lines_of("stale_lag"), ["stale_lag{peer=\"a\"} 3.0"]);
 }
+
+#[test]
+fn the_facade_expires_idle_series_when_asked() {
+    let recorder = meterbox::facade::builder()
+        .idle_timeout(Duration::from_millis(300))
+        .recorder();
+    let record = |peer: &'static str| {
+        metrics::with_local_recorder(&recorder, || {
+            metrics::counter!("stale_facade_sends", "peer" => peer).increment(1);
+        });
+    };
+    record("quiet");
+    record("busy");
+    assert_eq!(
+        lines_of("stale_facade_sends_total"),
+        [
+            "stale_facade_sends_total{peer=\"busy\"} 1",
+            "stale_facade_sends_total{peer=\"quiet\"} 1",
+        ]
+    );
+    sleep(Duration::from_millis(400));
+    record("busy");
+    assert_eq!(
+        lines_of("stale_facade_sends_total"),
+        ["stale_facade_sends_total{peer=\"busy\"} 2"],
+        "the quiet one went after 300 ms unchanged"
+    );
+    // Back at zero, then counted, through the handle the recorder kept.
+    record("quiet");
+    assert_eq!(
+        lines_of("stale_facade_sends_total"),
+        [
+            "stale_facade_sends_total{peer=\"busy\"} 2",
+            "stale_facade_sends_total{peer=\"quiet\"} 1",
+        ]
+    );
+}
