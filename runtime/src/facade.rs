@@ -31,6 +31,10 @@
 //! - What cannot be recorded (a name a link-time metric of another type has, a name the
 //!   `Strict` mode refuses) is said once on stderr with the reason, and its updates go
 //!   nowhere.
+//!
+//! Why this file is long: the `metrics` crate's recorder trait has a method per kind, for
+//! registering and describing, and each kind a handle type with its trait; they share the
+//! one handle cache and family registration, which split apart would be read in two places.
 
 use std::collections::HashMap;
 use std::fmt;
