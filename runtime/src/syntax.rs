@@ -54,11 +54,63 @@ pub(crate) enum Shape<'a> {
     Quantiles(&'a [f64]),
 }
 
+/// A series' sample line prefixes in one piece of text. A counter's or gauge's one prefix is
+/// the whole text, which a render reads from the series itself: a list of strings would
+/// cost every line a load from another place in memory first.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lines {
+    text: Box<str>,
+    /// Where each prefix ends in `text`; empty when there is one.
+    ends: Box<[u32]>,
+}
+
+impl Lines {
+    fn new(prefixes: &[String]) -> Self {
+        if let [one] = prefixes {
+            return Self {
+                text: one.as_str().into(),
+                ends: Box::default(),
+            };
+        }
+        let mut text = String::new();
+        let mut ends = Vec::with_capacity(prefixes.len());
+        for prefix in prefixes {
+            text.push_str(prefix);
+            // A series' prefixes are far shorter than 4 GiB.
+            ends.push(u32::try_from(text.len()).unwrap_or(u32::MAX));
+        }
+        Self {
+            text: text.into(),
+            ends: ends.into(),
+        }
+    }
+
+    /// How many prefixes.
+    pub fn len(&self) -> usize {
+        self.ends.len().max(1)
+    }
+
+    /// Prefix `i`, empty past the last.
+    #[inline(always)]
+    pub fn get(&self, i: usize) -> &str {
+        if self.ends.is_empty() {
+            return if i == 0 { &self.text } else { "" };
+        }
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        let end = self.ends.get(i).map_or(start, |&e| e as usize);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 /// The sample line prefixes of a series, each ending in a space, ready for the value: one
 /// for a counter or gauge; for a histogram one per bucket (`+Inf` last), then `_sum` and
 /// `_count`; for a summary one per quantile, then `_sum` and `_count`. `labels` is the
 /// series' label text (`k="v",…`).
-pub(crate) fn sample_prefixes(name: &str, labels: &str, shape: Shape<'_>) -> Box<[String]> {
+pub(crate) fn sample_prefixes(name: &str, labels: &str, shape: Shape<'_>) -> Lines {
     let extra = |key: &str, v: f64| {
         let mut text = String::from(key);
         text.push_str("=\"");
@@ -85,7 +137,7 @@ pub(crate) fn sample_prefixes(name: &str, labels: &str, shape: Shape<'_>) -> Box
         }
         Shape::Single => out.push(with_labels(name, "", labels, "")),
     }
-    out.into_boxed_slice()
+    Lines::new(&out)
 }
 
 /// `name` and `suffix`, then `{labels,extra}` when there are any, then a space.

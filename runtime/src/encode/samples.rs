@@ -8,7 +8,7 @@ use super::view::{FamilyView, Number, Reading, SeriesView};
 use crate::metrics::KeptExemplar;
 use crate::metrics::Kind;
 use crate::model::label_text;
-use crate::syntax::{escape_label_value, push_f64, push_u64, sample_prefixes, Shape};
+use crate::syntax::{escape_label_value, push_f64, push_u64, sample_prefixes, Lines, Shape};
 
 /// Writes the sample lines of one series. Inlined into each format's loop: a counter or
 /// gauge is most series, and its line is a copy and a number.
@@ -23,7 +23,7 @@ pub(crate) fn write_series(
 ) {
     let exemplars = if openmetrics { series.exemplars } else { None };
     let built;
-    let lines: &[String] = if let Some(kept) = series.lines {
+    let lines: &Lines = if let Some(kept) = series.lines {
         kept
     } else {
         built = prefixes(family, series);
@@ -32,11 +32,11 @@ pub(crate) fn write_series(
     match series.reading {
         Reading::Counter(v) => {
             if !openmetrics || v.is_count_like() {
-                line(out, &lines[0], v);
+                line(out, lines.get(0), v);
                 with_exemplar(out, exemplars, 0);
             }
         }
-        Reading::Gauge(v) => line(out, &lines[0], v),
+        Reading::Gauge(v) => line(out, lines.get(0), v),
         distribution => write_distribution(out, lines, distribution, openmetrics, exemplars),
     }
 }
@@ -74,7 +74,7 @@ fn write_exemplar(out: &mut String, kept: &KeptExemplar) {
 #[inline(never)]
 fn write_distribution(
     out: &mut String,
-    lines: &[String],
+    lines: &Lines,
     reading: &Reading<'_>,
     openmetrics: bool,
     exemplars: Option<&[Option<KeptExemplar>]>,
@@ -98,9 +98,9 @@ fn write_distribution(
             }
             let lowest = bounds.first().copied().unwrap_or(0.0);
             if !openmetrics || shows_sum(Some(lowest), *sum) {
-                line(out, &lines[n - 2], sum);
+                line(out, lines.get(n - 2), sum);
                 let count = cumulative.last().copied().unwrap_or(Number::Count(0));
-                line(out, &lines[n - 1], &count);
+                line(out, lines.get(n - 1), &count);
             }
         }
         Reading::Summary {
@@ -114,10 +114,10 @@ fn write_distribution(
                 }
             }
             if !openmetrics || shows_sum(None, *sum) {
-                line(out, &lines[n - 2], sum);
+                line(out, lines.get(n - 2), sum);
             }
             if !openmetrics || count.is_count_like() {
-                line(out, &lines[n - 1], count);
+                line(out, lines.get(n - 1), count);
             }
         }
     }
@@ -148,7 +148,7 @@ fn line(out: &mut String, prefix: &str, value: &Number) {
 }
 
 /// The line prefixes of a series whose source keeps none.
-fn prefixes(family: &FamilyView<'_>, series: &SeriesView<'_>) -> Box<[String]> {
+fn prefixes(family: &FamilyView<'_>, series: &SeriesView<'_>) -> Lines {
     let labels: Cow<'_, str> = if series.labels.is_empty() {
         Cow::Borrowed("")
     } else {

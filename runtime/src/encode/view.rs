@@ -5,6 +5,7 @@
 use crate::metrics::{exemplars_of, kept_exemplars, KeptExemplar, Kind, Table, Total};
 use crate::model::{values, FamilyLayout, Layout, SeriesLayout};
 use crate::snapshot::{Snapshot, Value};
+use crate::syntax::Lines;
 
 /// A family's metadata.
 pub(crate) struct FamilyView<'a> {
@@ -187,7 +188,7 @@ pub(crate) struct SeriesView<'a> {
     pub reading: &'a Reading<'a>,
     /// Where the text formats' line prefixes of this series are kept, when its source
     /// keeps them.
-    pub lines: Option<&'a [String]>,
+    pub lines: Option<&'a Lines>,
     /// The exemplars kept for it, one slot per bucket of a histogram, one for a counter:
     /// shown to the encoders that ask for them.
     pub exemplars: Option<&'a [Option<KeptExemplar>]>,

@@ -5,16 +5,16 @@ use crate::metrics::{MetricRef, Total, WindowCounts};
 
 /// The current value of a gauge series, summing merged definitions.
 pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
-    series
-        .cells
-        .iter()
-        .map(|cell| match cell {
+    let mut sum = 0.0;
+    series.cells.each(|cell| {
+        sum += match cell {
             MetricRef::Gauge(g) => g.get(),
             MetricRef::Callback(g) => g.get(),
             MetricRef::Rate(rates, window) => rates.rate(*window),
             _ => 0.0,
-        })
-        .sum()
+        };
+    });
+    sum
 }
 
 /// The value of a counter series: a count, unless a measured total is among its metrics.
@@ -22,18 +22,16 @@ pub(crate) fn gauge(series: &SeriesLayout) -> f64 {
 pub(crate) fn counter(series: &SeriesLayout) -> Total {
     let mut count = 0u64;
     let mut measured: Option<f64> = None;
-    for cell in &series.cells {
-        match cell {
-            MetricRef::Counter(c) => count = count.wrapping_add(c.get()),
-            MetricRef::Sharded(c) => count = count.wrapping_add(c.get()),
-            MetricRef::Measured(c) => *measured.get_or_insert(0.0) += c.get(),
-            MetricRef::CallbackCounter(c) => match c.total() {
-                Total::Count(n) => count = count.wrapping_add(n),
-                Total::Measured(v) => *measured.get_or_insert(0.0) += v,
-            },
-            _ => {}
-        }
-    }
+    series.cells.each(|cell| match cell {
+        MetricRef::Counter(c) => count = count.wrapping_add(c.get()),
+        MetricRef::Sharded(c) => count = count.wrapping_add(c.get()),
+        MetricRef::Measured(c) => *measured.get_or_insert(0.0) += c.get(),
+        MetricRef::CallbackCounter(c) => match c.total() {
+            Total::Count(n) => count = count.wrapping_add(n),
+            Total::Measured(v) => *measured.get_or_insert(0.0) += v,
+        },
+        _ => {}
+    });
     match measured {
         None => Total::Count(count),
         // Counts below 2^53 are exact in the sum.
