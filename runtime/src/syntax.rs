@@ -188,6 +188,24 @@ mod tests {
     }
 
     #[test]
+    fn line_prefixes_are_one_text() {
+        let one = sample_prefixes("up", "", Shape::Single);
+        assert_eq!((one.len(), one.get(0), one.get(1)), (1, "up ", ""));
+        let histogram = sample_prefixes("t", "a=\"1\"", Shape::Buckets(&[0.5]));
+        let all: Vec<&str> = histogram.iter().collect();
+        assert_eq!(
+            all,
+            [
+                "t_bucket{a=\"1\",le=\"0.5\"} ",
+                "t_bucket{a=\"1\",le=\"+Inf\"} ",
+                "t_sum{a=\"1\"} ",
+                "t_count{a=\"1\"} ",
+            ]
+        );
+        assert_eq!(histogram.get(4), "", "past the last");
+    }
+
+    #[test]
     fn formats_floats() {
         let cases = [
             (f64::NAN, "NaN"),

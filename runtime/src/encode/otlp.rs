@@ -91,10 +91,11 @@ struct Writer<'a> {
 impl Writer<'_> {
     /// The data points of the current family's exponential metric, made beside its
     /// explicit one at its first native series.
-    fn exponential_points(&mut self) -> &mut Vec<ExponentialHistogramDataPoint> {
-        let last = self.metrics.len() - 1;
-        if !matches!(self.metrics[last].data, Some(Data::ExponentialHistogram(_))) {
-            let explicit = &self.metrics[last];
+    fn exponential_points(&mut self) -> Option<&mut Vec<ExponentialHistogramDataPoint>> {
+        // The family's metric is at `family_start`, its twin, once made, just after it.
+        let twin = self.family_start + 1;
+        if twin == self.metrics.len() {
+            let explicit = self.metrics.get(self.family_start)?;
             let twin = Metric {
                 name: explicit.name.clone(),
                 description: explicit.description.clone(),
@@ -107,10 +108,9 @@ impl Writer<'_> {
             };
             self.metrics.push(twin);
         }
-        match self.metrics.last_mut().and_then(|m| m.data.as_mut()) {
-            Some(Data::ExponentialHistogram(h)) => &mut h.data_points,
-            // Pushed just above.
-            _ => unreachable!("the exponential twin is the last metric"),
+        match self.metrics.get_mut(twin)?.data.as_mut() {
+            Some(Data::ExponentialHistogram(h)) => Some(&mut h.data_points),
+            _ => None,
         }
     }
 
@@ -272,21 +272,25 @@ impl Visit for Writer<'_> {
             native: true,
         } = series.reading
         {
-            if let Some(point) = exponential(bounds, cumulative, *sum) {
-                let point = ExponentialHistogramDataPoint {
+            let point = exponential(bounds, cumulative, *sum);
+            let exemplars = exemplars(series);
+            // The twin is always there, made when it is not; were it not, the series would
+            // go with the explicit ones below rather than nowhere.
+            if let (Some(point), Some(points)) = (point, self.exponential_points()) {
+                points.push(ExponentialHistogramDataPoint {
                     attributes,
                     start_time_unix_nano,
                     time_unix_nano,
-                    exemplars: exemplars(series),
+                    exemplars,
                     ..point
-                };
-                self.exponential_points().push(point);
+                });
                 return;
             }
         }
+        // The family's own metric, not its exponential twin, which may be the last one.
         let Some(Metric {
             data: Some(data), ..
-        }) = self.metrics.last_mut()
+        }) = self.metrics.get_mut(self.family_start)
         else {
             return;
         };
@@ -366,5 +370,73 @@ impl Visit for Writer<'_> {
                 i += 1;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{FamilySnapshot, HistogramValue, Series, Snapshot, Value};
+
+    fn histogram(labels: Vec<(&'static str, &'static str)>, native: bool) -> Series {
+        Series {
+            labels,
+            value: Value::Histogram(HistogramValue {
+                bounds: vec![0.5, 1.0],
+                buckets: vec![1, 0, 2],
+                sum: 7.0,
+                native,
+            }),
+            exemplars: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_family_with_both_kinds_is_two_metrics_of_one_name() {
+        let snapshot = Snapshot {
+            time: std::time::SystemTime::now(),
+            tags: Vec::new(),
+            families: vec![FamilySnapshot {
+                name: "wait_seconds",
+                help: "Waits.",
+                unit: "seconds",
+                kind: Kind::Histogram,
+                series: vec![
+                    histogram(vec![("queue", "a")], true),
+                    histogram(vec![("queue", "b")], false),
+                ],
+            }],
+        };
+        let envelope = Envelope {
+            resource: &[],
+            resource_labels: &[],
+            start_unix_nano: 1,
+            time_unix_nano: 2,
+        };
+        let body = encode(&snapshot, &envelope);
+        let request = ExportMetricsServiceRequest::decode(&body[..]).expect("decodes");
+        let metrics = &request.resource_metrics[0].scope_metrics[0].metrics;
+        assert_eq!(metrics.len(), 2);
+        assert!(metrics
+            .iter()
+            .all(|m| m.name == "wait_seconds" && m.unit == "s"));
+        let Some(Data::Histogram(explicit)) = &metrics[0].data else {
+            panic!("explicit first: {metrics:?}");
+        };
+        assert_eq!(explicit.data_points.len(), 1);
+        assert_eq!(explicit.data_points[0].bucket_counts, [1, 0, 2]);
+        let Some(Data::ExponentialHistogram(native)) = &metrics[1].data else {
+            panic!("exponential second: {metrics:?}");
+        };
+        let point = &native.data_points[0];
+        // 0.5 and 1 are 2^-1 and 2^0: the zero bucket at 0.5, then (1, 2] for `+Inf`.
+        assert_eq!((point.scale, point.zero_count, point.count), (0, 1, 3));
+        assert!((point.zero_threshold - 0.5).abs() < 1e-12);
+        let positive = point.positive.as_ref().expect("populated buckets");
+        assert_eq!(
+            (positive.offset, &positive.bucket_counts[..]),
+            (0, &[2][..])
+        );
+        assert_eq!(point.attributes[0].key, "queue");
     }
 }
