@@ -1,7 +1,11 @@
 //! OpenTelemetry's metrics protocol (OTLP), cumulative: counters as monotonic sums, gauges,
 //! histograms with explicit buckets, native histograms as exponential ones, summaries; one
-//! resource, one scope; the exemplars kept for counters and histograms. The messages are those `opentelemetry-proto` generates from
-//! the official definitions.
+//! resource, one scope; the exemplars kept for counters and histograms. The messages are
+//! those `opentelemetry-proto` generates from the official definitions.
+//!
+//! Why this file is long: OTLP has a message per kind of data, each filled here from the one
+//! reading, and a native histogram's exponential form beside the explicit one of its family;
+//! the test of a family with both kinds is at the end.
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
