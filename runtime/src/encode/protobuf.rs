@@ -13,7 +13,6 @@ use super::native;
 use super::text::help_or_name;
 use super::view::{per_bucket, Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::Kind;
-use crate::sanitize::exposition_key;
 
 /// The HTTP `Content-Type` of the protobuf exposition format.
 pub const PROTOBUF_CONTENT_TYPE: &str =
@@ -50,13 +49,8 @@ impl Visit for Protobuf<'_> {
     fn series(&mut self, _family: &FamilyView<'_>, series: &SeriesView<'_>) {
         let label = series
             .labels
-            .iter()
-            // A label with no value is no label to Prometheus.
-            .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| LabelPair {
-                name: exposition_key(name).into_owned(),
-                value: value.to_owned(),
-            })
+            .present()
+            .map(|(name, value)| LabelPair { name, value })
             .collect();
         let mut metric = Metric {
             label,

@@ -12,7 +12,6 @@ use super::prompb::{
 };
 use super::view::{per_bucket, Exposition, FamilyView, Number, Reading, SeriesView, Visit};
 use crate::metrics::{KeptExemplar, Kind};
-use crate::sanitize::exposition_key;
 use crate::syntax::push_f64;
 
 /// The body of one push of `exposition` at `timestamp_ms`, native histograms as such when
@@ -159,15 +158,10 @@ impl Visit for Writer {
     }
 
     fn series(&mut self, family: &FamilyView<'_>, series: &SeriesView<'_>) {
-        // Labels with empty values are left out: Prometheus treats them as absent.
         let labels: Vec<Label> = series
             .labels
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| Label {
-                name: exposition_key(k).into_owned(),
-                value: v.to_owned(),
-            })
+            .present()
+            .map(|(name, value)| Label { name, value })
             .collect();
         let name = |suffix: &str| format!("{}{suffix}", family.exposed);
         let exemplar = |slot: usize| series.exemplars.and_then(|e| e.get(slot)?.as_ref());

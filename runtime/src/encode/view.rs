@@ -173,6 +173,23 @@ impl<'a> Labels<'a> {
             .chain(owned.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
+    /// The labels as Prometheus reads them, for the binary formats: names in their exposed
+    /// form, and a label with no value left out, as it is no label there.
+    #[cfg_attr(
+        not(any(feature = "protobuf", feature = "remote-write")),
+        allow(dead_code)
+    )]
+    pub fn present(self) -> impl Iterator<Item = (String, String)> + 'a {
+        self.iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| {
+                (
+                    crate::sanitize::exposition_key(name).into_owned(),
+                    value.to_owned(),
+                )
+            })
+    }
+
     pub fn is_empty(self) -> bool {
         match self {
             Labels::Static(l) => l.is_empty(),
