@@ -34,22 +34,22 @@ pub(crate) fn shown_changes() -> u64 {
 pub(crate) const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 
 pub(crate) struct Child<M: 'static> {
-    /// The label values with their keys, in one allocation: a child is kept small, as a
+    /// The label values, in one allocation: see [`Words`]. A child is kept small, as a
     /// family may hold a million.
-    labels: &'static [Label],
-    /// Every key is its value (no value is longer than `EXACT_KEY_LEN`).
+    words: &'static [Word],
+    /// How many labels: the first `count` words are their keys.
+    count: u32,
+    /// Every value is short, so its key is its text.
     exact: bool,
     /// Removed from the exposition, and back at zero, until used again.
     removed: AtomicBool,
     pub metric: M,
 }
 
-/// A label value of a child, with the key lookups compare.
-#[derive(Clone, Copy)]
-struct Label {
-    key: Key,
-    value: &'static str,
-}
+/// A child's label values as kept: one word per label, holding its [`Key`] (which for a
+/// short value is its text, see [`Key::of`]), then the text of the long values one after
+/// the other. Bytes, so that the text can be read in place on any target.
+type Word = [u8; 16];
 
 #[inline(always)]
 fn word_at<const W: usize>(bytes: &[u8], at: usize) -> u64 {
@@ -72,12 +72,11 @@ fn fold_mul(a: u64, b: u64) -> u64 {
 const SEED_A: u64 = 0xa076_1d64_78bd_642f;
 const SEED_B: u64 = 0xe703_7ed1_a0b4_28db;
 
-/// A label value read as two words, its length in the top byte of the second (in the low
-/// byte, under four bytes). Up to 15
-/// bytes, which labels usually are, the words are the value itself (two overlapping reads,
-/// or three single bytes under four), so equal keys mean equal values and comparing needs no
-/// second read of the text. Longer values get a hash in `a` and are compared as text when
-/// the keys match.
+/// A label value read as two words. Up to 15 bytes, which labels usually are, the words
+/// are the value itself: its bytes from the lowest up, zeros, and its length in the top byte
+/// of `b`. Equal keys then mean equal values, comparing needs no second read of the text,
+/// and a kept key's bytes are the value's text. Longer values get a hash in `a`, their
+/// length in `b` under a top byte of 255, and are compared as text when the keys match.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct Key {
     a: u64,
@@ -87,30 +86,33 @@ struct Key {
 /// Values longer than this are hashed into their key rather than held in it.
 const EXACT_KEY_LEN: usize = 15;
 
+/// The top byte of a long value's key.
+const LONG: u64 = 0xff << 56;
+
 impl Key {
     #[inline(always)]
     fn of(text: &str) -> Key {
         let bytes = text.as_bytes();
         let len = bytes.len();
-        // In each arm, where the compiler knows the length is small.
+        // In each arm, where the compiler knows the length is small. Overlapping reads
+        // shifted into place: where they overlap they hold the same bytes.
         let top = |len: usize| (len as u64) << 56;
         match len {
-            // The length stays low here: a top byte of 0 still reads as exact, and no other
-            // length has a key with a top byte of 0 and a non-zero `b`.
             1..=3 => Key {
                 a: u64::from(bytes[0])
-                    | u64::from(bytes[len / 2]) << 8
-                    | u64::from(bytes[len - 1]) << 16,
-                b: len as u64,
+                    | u64::from(bytes[len / 2]) << (8 * (len / 2))
+                    | u64::from(bytes[len - 1]) << (8 * (len - 1)),
+                b: top(len),
             },
             4..=7 => Key {
-                a: word_at::<4>(bytes, 0),
-                b: word_at::<4>(bytes, len - 4) | top(len),
+                a: word_at::<4>(bytes, 0) | word_at::<4>(bytes, len - 4) << (8 * (len - 4)),
+                b: top(len),
             },
-            // The last seven bytes: with the first eight, all of a value up to 15.
+            // Bytes 8 to 15 are the top of the word that ends with the value; the shift is
+            // split so that nothing is left at length 8.
             8..=EXACT_KEY_LEN => Key {
                 a: word_at::<8>(bytes, 0),
-                b: word_at::<8>(bytes, len - 8) >> 8 | top(len),
+                b: word_at::<8>(bytes, len - 8) >> 1 >> (8 * (16 - len) - 1) | top(len),
             },
             // Rare either way: off the path the common lengths take.
             _ => Key::empty_or_long(bytes),
@@ -124,12 +126,39 @@ impl Key {
         }
         Key {
             a: hash_long(bytes),
-            b: (bytes.len().min(255) as u64) << 56,
+            b: LONG | bytes.len() as u64,
         }
     }
 
     fn exact(self) -> bool {
         self.b >> 56 <= EXACT_KEY_LEN as u64
+    }
+
+    /// The value's length in bytes.
+    fn len(self) -> usize {
+        let len = if self.exact() {
+            self.b >> 56
+        } else {
+            self.b & !LONG
+        };
+        usize::try_from(len).unwrap_or(usize::MAX)
+    }
+
+    /// The key as kept: for a short value, its text.
+    fn word(self) -> Word {
+        let mut word = [0; 16];
+        word[..8].copy_from_slice(&self.a.to_le_bytes());
+        word[8..].copy_from_slice(&self.b.to_le_bytes());
+        word
+    }
+
+    #[inline(always)]
+    fn read(word: &Word) -> Key {
+        let (a, b) = word.split_at(8);
+        Key {
+            a: u64::from_le_bytes(a.try_into().unwrap_or_default()),
+            b: u64::from_le_bytes(b.try_into().unwrap_or_default()),
+        }
     }
 }
 
@@ -186,57 +215,117 @@ impl<M> Child<M> {
 
     /// Whether this child's values are all short, and their keys are `keys`: then they are
     /// the values `keys` were read from (a long value's key never equals a short one's, its
-    /// length differing). Register compares only; every child of a family has as many keys
-    /// as the family has labels, so the lengths need no check.
+    /// top byte differing). Register compares only; every child of a family has as many
+    /// keys as the family has labels, so the counts need no check.
     #[inline(always)]
     fn holds_exactly(&self, keys: &[Key]) -> bool {
-        debug_assert_eq!(self.labels.len(), keys.len());
+        debug_assert_eq!(self.count as usize, keys.len());
         self.exact
             && self
-                .labels
+                .words
                 .iter()
                 .zip(keys)
-                .all(|(mine, key)| mine.key == *key)
+                .all(|(mine, key)| Key::read(mine) == *key)
     }
 
     fn holds(&self, keys: &[Key], values: &[&str]) -> bool {
-        self.labels.len() == keys.len()
-            && self
-                .labels
+        self.count as usize == keys.len()
+            && keys
                 .iter()
-                .zip(keys.iter().zip(values))
-                .all(|(mine, (key, value))| {
-                    mine.key == *key && (key.exact() || mine.value == *value)
+                .zip(values)
+                .enumerate()
+                .all(|(i, (key, value))| {
+                    self.words
+                        .get(i)
+                        .is_some_and(|mine| Key::read(mine) == *key)
+                        && (key.exact() || self.value(i) == *value)
                 })
+    }
+
+    /// The `i`th label value: a short one is the text of its key, a long one is in the
+    /// words past the keys, after the long values before it.
+    fn value(&self, i: usize) -> &'static str {
+        let words: &'static [Word] = self.words;
+        let (keys, texts) = words.split_at(self.count as usize);
+        let Some(key) = keys.get(i).map(Key::read) else {
+            return "";
+        };
+        let len = key.len();
+        let bytes = if key.exact() {
+            keys[i].get(..len)
+        } else {
+            let start: usize = keys[..i]
+                .iter()
+                .map(Key::read)
+                .filter(|key| !key.exact())
+                .map(Key::len)
+                .sum();
+            texts.as_flattened().get(start..start + len)
+        };
+        text(bytes.unwrap_or_default())
     }
 
     /// The label values, as the visitors take them.
     fn with_values(&self, visit: impl FnOnce(&[&'static str])) {
         // Label sets are short; a longer one pays for a vector.
         const ON_STACK: usize = 8;
-        if self.labels.len() <= ON_STACK {
+        let count = self.count as usize;
+        if count <= ON_STACK {
             let mut values = [""; ON_STACK];
-            for (slot, label) in values.iter_mut().zip(self.labels) {
-                *slot = label.value;
+            for (i, slot) in values[..count].iter_mut().enumerate() {
+                *slot = self.value(i);
             }
-            visit(&values[..self.labels.len()]);
+            visit(&values[..count]);
         } else {
-            let values: Vec<&'static str> = self.labels.iter().map(|l| l.value).collect();
+            let values: Vec<&'static str> = (0..count).map(|i| self.value(i)).collect();
             visit(&values);
         }
     }
 }
 
+/// Kept label text as a string: the bytes were copied whole from a `str`.
+#[allow(unsafe_code)]
+fn text(bytes: &'static [u8]) -> &'static str {
+    debug_assert!(std::str::from_utf8(bytes).is_ok());
+    // SAFETY: every kept text is a whole `str`'s bytes, copied unchanged (`words`): a short
+    // value's key holds its bytes from the first, and its length is the value's.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+/// The words a child keeps for `values` with their `keys`, leaked: the keys, then the long
+/// values' text.
+fn words(keys: &[Key], values: &[&str]) -> &'static [Word] {
+    let long: Vec<&[u8]> = keys
+        .iter()
+        .zip(values)
+        .filter(|(key, _)| !key.exact())
+        .map(|(_, value)| value.as_bytes())
+        .collect();
+    let text_len: usize = long.iter().map(|text| text.len()).sum();
+    let mut words = vec![[0; 16]; keys.len() + text_len.div_ceil(16)];
+    for (word, key) in words.iter_mut().zip(keys) {
+        *word = key.word();
+    }
+    let mut at = 0;
+    let texts = words[keys.len()..].as_flattened_mut();
+    for text in long {
+        texts[at..at + text.len()].copy_from_slice(text);
+        at += text.len();
+    }
+    Box::leak(words.into_boxed_slice())
+}
+
 /// Open addressing with linear probing; a slot is set once and never cleared, which is what
-/// lets readers go without a lock. At least twice as many slots as the limit keeps probes
-/// short and guarantees an empty slot.
+/// lets readers go without a lock. Twice as many slots as the limit keeps probes short and
+/// guarantees an empty slot; the count is not rounded to a power of two, as a hash is
+/// brought into range by a multiply, so a large family pays for two slots a child, not up
+/// to four.
 ///
 /// A slot is a pointer, null while empty, so the table is allocated zeroed: for a large
 /// table the system hands out pages that take memory only once a child is written to them,
 /// so a family with a high limit costs what its children use, not what the limit allows.
 struct Table<M: 'static> {
     slots: Box<[AtomicPtr<Child<M>>]>,
-    shift: u32,
     /// The children in the order created, the first `len` set: visits walk the children
     /// that exist, not the slots, without a lock or a copy. Zeroed like the slots.
     order: Box<[AtomicPtr<Child<M>>]>,
@@ -271,12 +360,8 @@ fn zeroed_slots<T>(n: usize) -> Box<[AtomicPtr<T>]> {
 
 impl<M> Table<M> {
     fn for_limit(limit: usize) -> Self {
-        let slots = (limit * 2).next_power_of_two().max(8);
-        let slots = zeroed_slots(slots);
-        let shift = 64 - slots.len().trailing_zeros();
         Self {
-            slots,
-            shift,
+            slots: zeroed_slots((limit * 2).max(8)),
             order: zeroed_slots(limit.max(1)),
         }
     }
@@ -287,9 +372,20 @@ impl<M> Table<M> {
         child_in(self.slots.get(i)?)
     }
 
+    /// Where `hash` starts probing: its high half scaled to the slots (the multiply in the
+    /// hash mixes upwards), below their count, which is under 2^32.
+    #[inline(always)]
     fn start(&self, hash: u64) -> usize {
-        // The high bits: the multiply in the hash mixes upwards.
-        usize::try_from(hash >> self.shift).unwrap_or(0)
+        usize::try_from(((hash >> 32) * self.slots.len() as u64) >> 32).unwrap_or(0)
+    }
+
+    /// The slot after `i`, wrapping.
+    fn next(&self, i: usize) -> usize {
+        if i + 1 == self.slots.len() {
+            0
+        } else {
+            i + 1
+        }
     }
 
     /// The child holding exactly the short values `keys` were read from, if it sits in its
@@ -302,20 +398,18 @@ impl<M> Table<M> {
 
     /// The child holding `values`, probing on and comparing long values as text.
     fn find(&self, hash: u64, keys: &[Key], values: &[&str]) -> Option<&'static Child<M>> {
-        let mask = self.slots.len() - 1;
         let mut i = self.start(hash);
         loop {
             let child = self.slot(i)?;
             if child.holds(keys, values) {
                 return Some(child);
             }
-            i = (i + 1) & mask;
+            i = self.next(i);
         }
     }
 
     /// Under the family's insert lock, with fewer children than half the slots.
     fn insert(&self, hash: u64, child: &'static Child<M>) {
-        let mask = self.slots.len() - 1;
         let mut i = self.start(hash);
         let child = core::ptr::from_ref(child).cast_mut();
         while self.slots[i]
@@ -327,7 +421,7 @@ impl<M> Table<M> {
             )
             .is_err()
         {
-            i = (i + 1) & mask;
+            i = self.next(i);
         }
     }
 }
@@ -428,12 +522,10 @@ impl<M> Children<M> {
     pub(crate) fn overflow(&self, labels: usize, make: impl FnOnce() -> M) -> &'static M {
         self.overflow
             .get_or_init(|| {
-                let label = Label {
-                    key: Key::of(OVERFLOW_LABEL_VALUE),
-                    value: OVERFLOW_LABEL_VALUE,
-                };
+                let key = Key::of(OVERFLOW_LABEL_VALUE);
                 Box::leak(Box::new(Child {
-                    labels: vec![label; labels].leak(),
+                    words: words(&vec![key; labels], &vec![OVERFLOW_LABEL_VALUE; labels]),
+                    count: u32::try_from(labels).unwrap_or(u32::MAX),
                     exact: false,
                     removed: AtomicBool::new(false),
                     metric: make(),
@@ -474,16 +566,9 @@ impl<M> Children<M> {
             self.dropped.inc();
             return self.overflow(values.len(), make);
         }
-        let labels: Vec<Label> = keys
-            .iter()
-            .zip(values)
-            .map(|(&key, value)| Label {
-                key,
-                value: Box::leak(Box::<str>::from(*value)),
-            })
-            .collect();
         let child: &'static Child<M> = Box::leak(Box::new(Child {
-            labels: labels.leak(),
+            words: words(keys, values),
+            count: u32::try_from(keys.len()).unwrap_or(u32::MAX),
             exact: keys.iter().all(|key| key.exact()),
             removed: AtomicBool::new(false),
             metric: make(),
@@ -655,6 +740,54 @@ mod tests {
         }
         assert!(Key::of(&text[..EXACT_KEY_LEN]).exact());
         assert!(!Key::of(&text[..=EXACT_KEY_LEN]).exact());
+    }
+
+    #[test]
+    fn a_short_values_key_is_its_text() {
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=EXACT_KEY_LEN {
+            let key = Key::of(&text[..len]);
+            assert!(key.exact());
+            assert_eq!(key.len(), len);
+            assert_eq!(&key.word()[..len], &text.as_bytes()[..len], "len {len}");
+            assert!(key.word()[len..15].iter().all(|b| *b == 0), "len {len}");
+            assert!(Key::read(&key.word()) == key);
+        }
+        let long = Key::of(text);
+        assert!(!long.exact());
+        assert_eq!(long.len(), text.len());
+    }
+
+    #[test]
+    fn kept_values_read_back_whatever_their_lengths() {
+        static C: Children<Counter> = Children::new();
+        let text = "é, ü and ø: some text in more than one byte per letter, to cut at any length";
+        let mut sets = Vec::new();
+        for a in (0..text.len())
+            .filter(|n| text.is_char_boundary(*n))
+            .step_by(5)
+        {
+            for b in [0, 3, 15, 16, 40] {
+                let b = (0..=b)
+                    .rev()
+                    .find(|n| text.is_char_boundary(*n))
+                    .unwrap_or(0);
+                sets.push([&text[..a], "x", &text[text.len() - b..]]);
+            }
+        }
+        for (n, set) in sets.iter().enumerate() {
+            C.get(*set, Counter::new).inc_by(n as u64 + 1);
+        }
+        let mut seen = 0;
+        C.for_each(|values, counter| {
+            let n = usize::try_from(counter.get()).unwrap() - 1;
+            assert_eq!(values, &sets[n][..]);
+            seen += 1;
+        });
+        assert_eq!(seen, sets.len());
+        for (n, set) in sets.iter().enumerate() {
+            assert_eq!(C.get_slice(set, Counter::new).get(), n as u64 + 1);
+        }
     }
 
     #[test]
