@@ -6,8 +6,9 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use meterbox::{
-    metric, render, snapshot, Counter, Family, Format, Gauge, Histogram, LabelCountError, Meter,
-    RuntimeFamily, Summary,
+    metric, render, snapshot, Counter, Family, Format, Gauge, Histogram, LabelCountError, LabelSet,
+    LabelValue, Meter,
+    RuntimeFamily, Summary, TypedFamily,
 };
 use meterbox_tests::{openmetrics_parse, promtool_check};
 
@@ -302,5 +303,94 @@ fn the_facade_expires_idle_series_when_asked() {
     assert_eq!(
         lines_of("stale_facade_sends_total"),
         ["stale_facade_sends_total{peer=\"quiet\"} 1"]
+    );
+}
+
+#[derive(LabelSet)]
+struct Tenant<'a> {
+    tenant: &'a str,
+    shard: u16,
+}
+
+/// Work done, by tenant and shard.
+#[metric]
+static STALE_TENANT_WORK: TypedFamily<Counter, Tenant<'static>> = TypedFamily::new();
+
+#[test]
+fn a_typed_family_removes_and_clears_as_a_family_does() {
+    let acme = |shard| Tenant {
+        tenant: "acme",
+        shard,
+    };
+    STALE_TENANT_WORK.with(&acme(1)).inc_by(4);
+    let kept = STALE_TENANT_WORK.with(&acme(2));
+    kept.inc_by(5);
+    STALE_TENANT_WORK
+        .with(&Tenant {
+            tenant: "initech",
+            shard: 1,
+        })
+        .inc();
+    assert_eq!(STALE_TENANT_WORK.len(), 3);
+
+    assert!(STALE_TENANT_WORK.remove(&acme(2)));
+    assert!(!STALE_TENANT_WORK.remove(&acme(2)), "already removed");
+    assert!(!STALE_TENANT_WORK.remove(&acme(9)), "never made");
+    assert_eq!(
+        lines_of("stale_tenant_work_total"),
+        [
+            "stale_tenant_work_total{tenant=\"acme\",shard=\"1\"} 4",
+            "stale_tenant_work_total{tenant=\"initech\",shard=\"1\"} 1",
+        ]
+    );
+
+    kept.inc();
+    STALE_TENANT_WORK.clear();
+    assert_eq!(lines_of("stale_tenant_work_total"), Vec::<String>::new());
+    STALE_TENANT_WORK.with(&acme(1)).inc_by(2);
+    assert_eq!(
+        lines_of("stale_tenant_work_total"),
+        ["stale_tenant_work_total{tenant=\"acme\",shard=\"1\"} 2"]
+    );
+    assert_eq!(STALE_TENANT_WORK.len(), 3, "the label sets are kept");
+    let text = render(Format::Prometheus);
+    promtool_check(&text);
+}
+
+#[derive(LabelValue, Clone, Copy)]
+enum Lane {
+    Fast,
+    Slow,
+}
+
+#[derive(LabelSet)]
+struct ByLane {
+    lane: Lane,
+}
+
+/// Items queued, by lane.
+#[metric]
+static STALE_LANE_ITEMS: TypedFamily<Gauge, ByLane> = TypedFamily::new();
+
+#[test]
+fn a_closed_typed_family_keeps_every_series_and_sets_a_removed_one_to_zero() {
+    STALE_LANE_ITEMS.with(&ByLane { lane: Lane::Fast }).set(3.0);
+    STALE_LANE_ITEMS.with(&ByLane { lane: Lane::Slow }).set(8.0);
+    assert_eq!(STALE_LANE_ITEMS.len(), 2);
+    assert!(STALE_LANE_ITEMS.remove(&ByLane { lane: Lane::Slow }));
+    assert_eq!(
+        lines_of("stale_lane_items"),
+        [
+            "stale_lane_items{lane=\"fast\"} 3.0",
+            "stale_lane_items{lane=\"slow\"} 0.0",
+        ]
+    );
+    STALE_LANE_ITEMS.clear();
+    assert_eq!(
+        lines_of("stale_lane_items"),
+        [
+            "stale_lane_items{lane=\"fast\"} 0.0",
+            "stale_lane_items{lane=\"slow\"} 0.0",
+        ]
     );
 }

@@ -102,6 +102,70 @@ impl<M: ChildMetric, L: LabelSet> TypedFamily<M, L> {
         })
     }
 
+    /// Removes the series of `labels` from every format, back at zero, and says whether
+    /// it was shown. Used again (through `with` or a kept handle), it comes back from zero.
+    ///
+    /// In a family whose label sets are all known in advance (an array, see above), every
+    /// series is always shown: the child is set back to zero and stays, and this returns
+    /// `true`.
+    ///
+    /// ```
+    /// use meterbox::{metric, Gauge, LabelSet, TypedFamily};
+    ///
+    /// #[derive(LabelSet)]
+    /// struct Queue<'a> {
+    ///     queue: &'a str,
+    /// }
+    ///
+    /// /// Jobs waiting, by queue.
+    /// #[metric]
+    /// static QUEUE_DEPTH: TypedFamily<Gauge, Queue<'static>> = TypedFamily::new();
+    ///
+    /// QUEUE_DEPTH.with(&Queue { queue: "mail" }).set(3.0);
+    /// QUEUE_DEPTH.with(&Queue { queue: "sms" }).set(1.0);
+    /// assert!(QUEUE_DEPTH.remove(&Queue { queue: "sms" })); // the queue was deleted
+    /// let text = meterbox::render(meterbox::Format::Prometheus);
+    /// assert!(text.contains("queue_depth{queue=\"mail\"} 3"));
+    /// assert!(!text.contains("sms"));
+    /// ```
+    pub fn remove(&self, labels: &L) -> bool {
+        if crate::ENABLED {
+            if let Some(len) = self.array_len() {
+                // As in `with`: a stray index lands on the last child.
+                let index = labels.index().min(len.saturating_sub(1));
+                if let Some(child) = self.array.get().and_then(|array| array.get(index)) {
+                    child.reset();
+                }
+                return true;
+            }
+        }
+        labels.with_values(|values| self.children.remove(values))
+    }
+
+    /// Removes every series, as [`TypedFamily::remove`] does.
+    pub fn clear(&'static self) {
+        if let Some(array) = self.array.get() {
+            array.iter().for_each(ChildMetric::reset);
+        }
+        self.children.clear();
+    }
+
+    /// How many label sets have a child: every one in an array family, those used so far
+    /// otherwise (not counting the overflow series).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        match self.array_len() {
+            Some(len) if crate::ENABLED => len,
+            _ => self.children.len(),
+        }
+    }
+
+    /// Whether no label set has a child yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// How many `with` calls were sent to the overflow series.
     #[must_use]
     pub fn dropped(&self) -> u64 {
