@@ -84,7 +84,7 @@ impl FamilyLayout {
         for s in &self.fixed {
             if let Some(&first) = s.cells.first() {
                 merged
-                    .series(&self.exposed, s.labels.clone(), first)
+                    .series(&self.exposed, s.labels.to_vec(), first)
                     .cells
                     .clone_from(&s.cells);
             }

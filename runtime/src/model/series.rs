@@ -11,7 +11,7 @@ use crate::syntax::{escape_label_value, sample_prefixes, Lines, Shape};
 
 #[derive(Clone)]
 pub(crate) struct SeriesLayout {
-    pub labels: Vec<(&'static str, &'static str)>,
+    pub labels: Box<[(&'static str, &'static str)]>,
     /// The cells summed into this series (more than one when definitions coincide).
     pub cells: Cells,
     /// The text formats' sample line prefixes, rendered once as the labels never change
@@ -25,7 +25,9 @@ pub(crate) struct SeriesLayout {
 #[derive(Clone, Default)]
 pub(crate) struct Cells {
     first: Option<MetricRef>,
-    rest: Vec<MetricRef>,
+    /// Boxed, not a vector: a render streams through every series, so each byte of one
+    /// counts ten thousand times.
+    rest: Box<[MetricRef]>,
 }
 
 impl Cells {
@@ -33,7 +35,10 @@ impl Cells {
         if self.first.is_none() {
             self.first = Some(cell);
         } else {
-            self.rest.push(cell);
+            // Rare (definitions that coincide), and only while laying out.
+            let mut rest = std::mem::take(&mut self.rest).into_vec();
+            rest.push(cell);
+            self.rest = rest.into_boxed_slice();
         }
     }
 
@@ -161,7 +166,9 @@ impl SeriesMap {
     }
 
     pub fn into_values(self) -> Vec<SeriesLayout> {
-        self.by_text.into_values().collect()
+        let mut series: Vec<SeriesLayout> = self.by_text.into_values().collect();
+        Lines::pack(series.iter_mut().map(|s| &mut s.lines));
+        series
     }
 }
 
@@ -183,7 +190,7 @@ impl SeriesLayout {
         };
         Self {
             lines: sample_prefixes(exposed, text, shape),
-            labels,
+            labels: labels.into_boxed_slice(),
             cells: Cells::default(),
         }
     }

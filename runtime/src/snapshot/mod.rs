@@ -292,7 +292,7 @@ pub(crate) fn snapshot_with(value: impl Fn(Kind, &SeriesLayout) -> Value) -> Sna
                 .iter()
                 .chain(f.current_series().iter())
                 .map(|s| Series {
-                    labels: s.labels.clone(),
+                    labels: s.labels.to_vec(),
                     value: value(f.kind, s),
                     exemplars: table
                         .as_ref()
