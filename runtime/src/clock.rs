@@ -47,10 +47,22 @@ pub(crate) fn tick() -> Tick {
 }
 
 /// Nanoseconds since `start`.
-#[inline]
-pub(crate) fn nanos_since(start: Tick) -> u64 {
-    let elapsed = timer::now(start.scale).saturating_sub(start.at);
-    timer::nanos(start.scale, elapsed)
+#[cfg(test)]
+fn nanos_since(start: Tick) -> u64 {
+    nanos_between(start, end_of(start))
+}
+
+/// Now, in the clock `start` was read with: the end of a timer, read where it ends. What
+/// follows can be out of line ([`nanos_between`]).
+#[inline(always)]
+pub(crate) fn end_of(start: Tick) -> u64 {
+    timer::now(start.scale)
+}
+
+/// Nanoseconds from `start` to `end`, an [`end_of`] it.
+#[inline(always)]
+pub(crate) fn nanos_between(start: Tick, end: u64) -> u64 {
+    timer::nanos(start.scale, end.saturating_sub(start.at))
 }
 
 #[cfg(all(feature = "tsc", target_arch = "x86_64"))]

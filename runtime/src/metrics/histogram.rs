@@ -9,7 +9,7 @@
 //! Why this file is long: a third of it is the tests that pin down which bucket each value
 //! lands in, kept beside the search they check.
 
-use crate::clock::{nanos_since, tick, Tick};
+use crate::clock::{end_of, nanos_between, tick, Tick};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
@@ -537,6 +537,11 @@ impl Histogram {
             return;
         }
         let bucket = self.bucket_ns(nanos);
+        self.count_ns(bucket, nanos);
+    }
+
+    #[inline(always)]
+    fn count_ns(&self, bucket: &AtomicU64, nanos: u64) {
         bucket.fetch_add(1, Ordering::Relaxed);
         self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
         if super::recording::RECORDING {
@@ -600,6 +605,12 @@ impl Histogram {
         if buckets.is_null() {
             return self.first_bucket_ns(nanos);
         }
+        self.search_ns(buckets, nanos)
+    }
+
+    /// The bucket of `nanos` among `buckets`, this histogram's, allocated.
+    #[inline(always)]
+    fn search_ns(&self, buckets: *const AtomicU64, nanos: u64) -> &AtomicU64 {
         let table = self.table();
         let at_most = table.at_most_ns.as_ptr();
         let mut i = table.first_ns;
@@ -706,12 +717,40 @@ impl HistogramTimer<'_> {
 }
 
 impl Drop for HistogramTimer<'_> {
+    /// The clock is read here, where the timed code ends; the rest is one call, which keeps
+    /// what every timed function compiles to short.
     #[inline]
     fn drop(&mut self) {
-        let nanos = nanos_since(self.start);
-        self.histogram.observe_ns(nanos);
+        let end = end_of(self.start);
+        self.histogram.observe_since(self.start, end);
+    }
+}
+
+impl Histogram {
+    /// Records the time from `start` to `end`, the clock's reading where a timer ended: the
+    /// whole record, bucket search included, as one call without calls of its own.
+    #[inline(never)]
+    fn observe_since(&self, start: Tick, end: u64) {
+        let nanos = nanos_between(start, end);
+        if !crate::ENABLED {
+            return;
+        }
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            // A tail call, so that the common path saves no registers for it.
+            return self.observe_first_ns(nanos);
+        }
+        self.count_ns(self.search_ns(buckets, nanos), nanos);
         #[cfg(feature = "opentelemetry")]
-        self.histogram.keep_span_exemplar_ns(nanos);
+        self.keep_span_exemplar_ns(nanos);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn observe_first_ns(&self, nanos: u64) {
+        self.observe_ns(nanos);
+        #[cfg(feature = "opentelemetry")]
+        self.keep_span_exemplar_ns(nanos);
     }
 }
 
