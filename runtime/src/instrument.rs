@@ -202,7 +202,10 @@ impl<C: CallCounter> CallGuard<C> {
 }
 
 impl<C: CallCounter> Drop for CallGuard<C> {
-    #[inline]
+    /// Runs only when a call ends without `finish`: a panic, a cancelled future, or a
+    /// function measured by the guard alone. Out of line, as it sits on every function's
+    /// unwinding path, where inlined it would be code generated for each.
+    #[inline(never)]
     fn drop(&mut self) {
         let outcome = if std::thread::panicking() {
             Outcome::Panic
@@ -230,7 +233,10 @@ impl InFlightGuard {
 }
 
 impl Drop for InFlightGuard {
-    #[inline]
+    /// Out of line: a gauge's update is a compare-and-swap loop, which inlined would be
+    /// generated twice in each function (its return and its unwinding), for a call's
+    /// worth of time.
+    #[inline(never)]
     fn drop(&mut self) {
         self.gauge.dec();
     }
