@@ -31,6 +31,9 @@ pub struct Instrument {
     pub name: String,
     pub help: String,
     pub unit: String,
+    /// Under `#[instrumented]`, the call counter's companions: its timer and its in-flight
+    /// gauge, which share its guard.
+    pub companions: Option<Box<[Instrument; 2]>>,
 }
 
 impl Instrument {
@@ -55,6 +58,7 @@ impl Instrument {
             name,
             help,
             unit: family.unit.to_owned(),
+            companions: None,
         }
     }
 
@@ -97,7 +101,7 @@ impl Instrument {
             let stored = self.stored();
             quote!(&#stored)
         } else {
-            handle().into_token_stream()
+            handle(self.attr).into_token_stream()
         }
     }
 
@@ -110,7 +114,7 @@ impl Instrument {
         }
         let p = self.args.private();
         let stored = self.stored();
-        let handle = handle();
+        let handle = handle(self.attr);
         let mut lets = TokenStream::new();
         let mut texts = Vec::new();
         for (i, (_, expr)) in self.args.computed.iter().enumerate() {
@@ -147,7 +151,7 @@ impl Instrument {
             // feature. An async call is measured per poll instead: see `wrap`.
             FnAttr::Allocations => quote!(#p::allocations!(guard #target)),
             // Its guard classifies the outcome: see `wrap`.
-            FnAttr::Counted => quote!(#p::CallGuard::new(#target, #p::Outcome::Ok)),
+            FnAttr::Counted => self.call_guard(&quote!(Ok)),
         }
     }
 
@@ -213,12 +217,27 @@ impl Instrument {
         }
         .expand();
         let select = self.select();
+        let companions = self.companions.iter().flat_map(|c| c.iter());
+        let companions = companions.map(|c| c.prelude(label, outcomes));
         quote! {
             static #storage: #ty = #init;
             #descriptor
             #objective
             #select
+            #(#companions)*
         }
+    }
+
+    /// The call counter's guard, made on entry: a silent end counts as `on_drop`. Under
+    /// `#[instrumented]` it is the one guard of all three metrics.
+    pub fn call_guard(&self, on_drop: &TokenStream) -> TokenStream {
+        let p = self.args.private();
+        let target = self.target();
+        if let Some([timed, in_flight]) = self.companions.as_deref() {
+            let (timed, in_flight) = (timed.target(), in_flight.target());
+            return quote!(#p::InstrumentedGuard::enter(#in_flight, #timed, #target, #p::Outcome::#on_drop));
+        }
+        quote!(#p::CallGuard::new(#target, #p::Outcome::#on_drop))
     }
 
     /// With `objective = PATH`: the objective's use by this family, and for durations the
@@ -257,7 +276,9 @@ impl Instrument {
     }
 }
 
-/// The family child a call with computed labels records into.
-fn handle() -> Ident {
-    Ident::new("__meterbox_handle", Span::mixed_site())
+/// The family child a call with computed labels records into, one for each attribute, as
+/// `#[instrumented]` picks three.
+fn handle(attr: FnAttr) -> Ident {
+    let name = format!("__meterbox_handle_{}", attr.spec().name);
+    Ident::new(&name, Span::mixed_site())
 }

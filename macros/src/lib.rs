@@ -79,29 +79,22 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
         Ok(_) => {
             // The objective is the call counter's and the histogram's, not the gauge's.
             let in_flight = without_objective(&args);
-            // The three expansions one after another, in the order rustc would run the three
-            // attributes, within this one call: each stage's output is not handed back to
-            // rustc to be read again, which costs build time in every instrumented function.
-            let stages = [
-                (FnAttr::Counted, args.clone()),
-                (FnAttr::Timed, args),
-                (FnAttr::InFlight, in_flight),
-            ];
-            let mut item = input.clone();
-            let mut computed = Vec::new();
-            for (attr, args) in stages {
-                let stage = Args::parse(Attr::Function(attr), args).and_then(|args| {
-                    let inst = Instrument::new(attr, args);
-                    Ok((function::expand(&inst, item.clone())?, inst))
-                });
-                match stage {
-                    Ok((out, inst)) => {
-                        item = out;
-                        computed = inst.args.computed;
-                    }
-                    Err(err) => return with_error(err, &input),
-                }
-            }
+            // One expansion: the call counter's, with the timer and the gauge as its
+            // companions under one guard (see `InstrumentedGuard`).
+            let parse = |attr, args| {
+                Args::parse(Attr::Function(attr), args).map(|args| Instrument::new(attr, args))
+            };
+            let expanded = parse(FnAttr::Counted, args.clone()).and_then(|mut counted| {
+                let timed = parse(FnAttr::Timed, args)?;
+                let in_flight = parse(FnAttr::InFlight, in_flight)?;
+                counted.companions = Some(Box::new([timed, in_flight]));
+                let item = function::expand(&counted, input.clone())?;
+                Ok((item, counted.args.computed))
+            });
+            let (item, computed) = match expanded {
+                Ok(done) => done,
+                Err(err) => return with_error(err, &input),
+            };
             emit(item, &|| function::keep_label_uses(&input, &computed))
         }
         Err(err) => with_error(err, &input),

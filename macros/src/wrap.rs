@@ -156,7 +156,8 @@ fn inner_body(
     };
     let prelude = inst.prelude(label, shape.outcomes());
     let p = inst.args.private();
-    let target = inst.target();
+    let call_ok = inst.call_guard(&quote!(Ok));
+    let call_cancelled = inst.call_guard(&quote!(Cancelled));
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     if inst.measures_polls() && sig.asyncness.is_some() {
@@ -189,14 +190,14 @@ fn inner_body(
             quote! {
                 #inner_attrs
                 #prelude
-                let #guard = #p::CallGuard::new(#target, #p::Outcome::Ok);
+                let #guard = #call_ok;
                 #stmts
             }
         }
         Shape::Closure => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #p::CallGuard::new(#target, #p::Outcome::Ok);
+            let #guard = #call_ok;
             #[allow(clippy::redundant_closure_call)]
             let #ret: #ty = (move || #block)();
             #finish
@@ -205,7 +206,7 @@ fn inner_body(
         Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);
+            let #guard = #call_cancelled;
             let #ret: #ty = async move #block.await;
             #finish
             #ret
@@ -282,6 +283,7 @@ fn future_body(
 ) -> TokenStream {
     let p = inst.args.private();
     let target = inst.target();
+    let call_cancelled = inst.call_guard(&quote!(Cancelled));
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     let capture = &future.capture;
@@ -302,7 +304,7 @@ fn future_body(
     } else if inst.classifies_outcome() {
         quote_spanned! {Span::mixed_site()=>
             #(#attrs)* async #outer_capture {
-                let #guard = #p::CallGuard::new(#target, #p::Outcome::Cancelled);
+                let #guard = #call_cancelled;
                 let #ret = async #capture #inner.await;
                 {
                     use #p::{ClassifyAny as _, ClassifyResult as _};

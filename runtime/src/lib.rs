@@ -218,7 +218,8 @@ pub mod __private {
     pub use crate::__objective as objective;
     pub use crate::__register as register;
     pub use crate::instrument::{
-        CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, Outcome,
+        CallGuard, Calls, Classify, ClassifyAny, ClassifyResult, InFlightGuard, InstrumentedGuard,
+        Outcome,
     };
     pub use crate::labels::LabelValue;
     pub use crate::labels::{cardinality_product, radix};

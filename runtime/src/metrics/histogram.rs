@@ -730,7 +730,7 @@ impl Histogram {
     /// Records the time from `start` to `end`, the clock's reading where a timer ended: the
     /// whole record, bucket search included, as one call without calls of its own.
     #[inline(never)]
-    fn observe_since(&self, start: Tick, end: u64) {
+    pub(crate) fn observe_since(&self, start: Tick, end: u64) {
         let nanos = nanos_between(start, end);
         if !crate::ENABLED {
             return;
