@@ -124,6 +124,11 @@ pub const OPERATIONS: &[Op] = &[
     ),
     op!(
         "meterbox_only",
+        "#[instrumented]",
+        meterbox_ops::instrumented
+    ),
+    op!(
+        "meterbox_only",
         "Histogram::observe_ns",
         meterbox_ops::observe_ns
     ),

@@ -4,8 +4,8 @@ use std::hint::black_box;
 use std::sync::{LazyLock, Once};
 
 use meterbox::{
-    counted, metric, render_into, timed, Counter, Family, Format, Histogram, LabelSet, LabelValue,
-    ShardedCounter, TypedFamily,
+    counted, instrumented, metric, render_into, timed, Counter, Family, Format, Histogram,
+    LabelSet, LabelValue, ShardedCounter, TypedFamily,
 };
 
 use crate::{with_buffer, Buffer, BOUNDS, OBSERVED, SERIES};
@@ -120,6 +120,13 @@ pub fn count_result() {
 #[counted]
 #[timed]
 pub fn count_and_time() {
+    black_box(());
+}
+
+/// `#[instrumented]`: counted, timed and held in flight, under one guard.
+#[inline(never)]
+#[instrumented]
+pub fn instrumented() {
     black_box(());
 }
 
