@@ -81,8 +81,9 @@ rm -rf target/msrv
 step "publish dry run: both crates package"
 cargo package -p meterbox-macros -p meterbox --no-verify
 
-step "docs"
+step "docs, with every feature and with the defaults (what docs.rs builds)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p meterbox --all-features
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p meterbox
 
 step "rules"
 # The proc macro runs on the build machine: a cfg! or environment read there describes the

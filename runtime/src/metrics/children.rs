@@ -34,7 +34,7 @@ pub(crate) fn shown_changes() -> u64 {
 pub(crate) const MAX_LABEL_SET_LIMIT: usize = 1 << 20;
 
 pub(crate) struct Child<M: 'static> {
-    /// The label values, in one allocation: see [`Words`]. A child is kept small, as a
+    /// The label values, in one allocation: see [`Word`]. A child is kept small, as a
     /// family may hold a million.
     words: &'static [Word],
     /// How many labels: the first `count` words are their keys.
