@@ -67,14 +67,16 @@ pub(crate) enum Shape<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct Lines {
     text: Arc<str>,
-    /// Where this series' text starts and ends in `text`.
-    start: u32,
-    end: u32,
-    /// Where each prefix ends, counted from `start`; empty when there is one.
+    /// Where this series' text starts and ends in `text`: exact, as a slice is taken at
+    /// them unchecked, however long the shared text grows.
+    start: usize,
+    end: usize,
+    /// Where each prefix ends, counted from `start`; empty when there is one. Read with
+    /// checks, so a series' own text is kept short enough for them without a proof.
     ends: Box<[u32]>,
 }
 
-/// An offset into text, which a list of series' prefixes keeps far below 4 GiB.
+/// An offset into one series' text, far below 4 GiB.
 fn offset(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -91,7 +93,7 @@ impl Lines {
             ends.clear();
         }
         Self {
-            end: offset(text.len()),
+            end: text.len(),
             text: text.into(),
             start: 0,
             ends: ends.into(),
@@ -106,7 +108,7 @@ impl Lines {
         for line in &lines {
             let start = text.len();
             text.push_str(line.whole());
-            spans.push((offset(start), offset(text.len())));
+            spans.push((start, text.len()));
         }
         let text: Arc<str> = text.into();
         for (line, (start, end)) in lines.iter_mut().zip(spans) {
@@ -120,7 +122,7 @@ impl Lines {
     #[inline(always)]
     #[allow(unsafe_code)]
     fn whole(&self) -> &str {
-        let (start, end) = (self.start as usize, self.end as usize);
+        let (start, end) = (self.start, self.end);
         debug_assert!(start <= end && end <= self.text.len());
         debug_assert!(self.text.is_char_boundary(start) && self.text.is_char_boundary(end));
         // SAFETY: `start` and `end` are set only by `new` and `pack`, each to the length of
@@ -142,19 +144,17 @@ impl Lines {
         if self.ends.is_empty() {
             return if i == 0 { whole } else { "" };
         }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        let end = self.ends.get(i).map_or(start, |&e| e as usize);
-        whole.get(start..end).unwrap_or_default()
+        let at = |i: usize| self.ends.get(i).map(|&e| e as usize);
+        let start = if i == 0 { Some(0) } else { at(i - 1) };
+        let end = at(i).or(start);
+        start
+            .zip(end)
+            .and_then(|(start, end)| whole.get(start..end))
+            .unwrap_or_default()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
         (0..self.len()).map(|i| self.get(i))
-    }
-}
-
-impl Default for Lines {
-    fn default() -> Self {
-        Self::new(&[])
     }
 }
 
@@ -255,6 +255,7 @@ mod tests {
             ]
         );
         assert_eq!(histogram.get(4), "", "past the last");
+        assert_eq!(histogram.get(9), "", "far past the last");
     }
 
     #[test]
