@@ -156,8 +156,6 @@ fn inner_body(
     };
     let prelude = inst.prelude(label, shape.outcomes());
     let p = inst.args.private();
-    let call_ok = inst.call_guard(&quote!(Ok));
-    let call_cancelled = inst.call_guard(&quote!(Cancelled));
     let guard = Ident::new("__meterbox_guard", Span::mixed_site());
     let ret = Ident::new("__meterbox_ret", Span::mixed_site());
     if inst.measures_polls() && sig.asyncness.is_some() {
@@ -183,6 +181,11 @@ fn inner_body(
         use #p::{ClassifyAny as _, ClassifyResult as _};
         #guard.finish((&#p::Classify(&#ret)).__meterbox_outcome());
     }};
+    // A silent end of an async fn's call is a cancellation; of any other, a return.
+    let call = inst.call_guard(&match shape {
+        Shape::AsyncFn => quote!(Cancelled),
+        Shape::Guard | Shape::Closure => quote!(Ok),
+    });
     match shape {
         Shape::Guard => {
             // A silent end is a return here; in an async fn it is also what a drop before
@@ -190,14 +193,14 @@ fn inner_body(
             quote! {
                 #inner_attrs
                 #prelude
-                let #guard = #call_ok;
+                let #guard = #call;
                 #stmts
             }
         }
         Shape::Closure => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #call_ok;
+            let #guard = #call;
             #[allow(clippy::redundant_closure_call)]
             let #ret: #ty = (move || #block)();
             #finish
@@ -206,7 +209,7 @@ fn inner_body(
         Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>
             #inner_attrs
             #prelude
-            let #guard = #call_cancelled;
+            let #guard = #call;
             let #ret: #ty = async move #block.await;
             #finish
             #ret

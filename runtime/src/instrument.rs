@@ -288,9 +288,15 @@ impl<C: CallCounter> InstrumentedGuard<C> {
     pub fn finish(self, outcome: Outcome) {
         // The clock is read first, where the call's own work ends.
         let end = end_of(self.start);
-        let guard = core::mem::ManuallyDrop::new(self);
-        guard.calls.counters[outcome as usize].inc_traced();
-        ended(guard.histogram, guard.start, end, guard.in_flight);
+        core::mem::ManuallyDrop::new(self).end(end, outcome);
+    }
+
+    /// Records a call that ended at `end` with `outcome`: the counter's add here, as it is
+    /// generic, and the rest in one call.
+    #[inline(always)]
+    fn end(&self, end: u64, outcome: Outcome) {
+        self.calls.counters[outcome as usize].inc_traced();
+        ended(self.histogram, self.start, end, self.in_flight);
     }
 }
 
@@ -305,8 +311,7 @@ impl<C: CallCounter> Drop for InstrumentedGuard<C> {
     #[inline]
     fn drop(&mut self) {
         let end = end_of(self.start);
-        self.calls.counters[silent_end(self.on_drop) as usize].inc_traced();
-        ended(self.histogram, self.start, end, self.in_flight);
+        self.end(end, silent_end(self.on_drop));
     }
 }
 
