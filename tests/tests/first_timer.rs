@@ -1,6 +1,7 @@
 //! The timer clock is measured without making any caller wait: the first timed call of a
 //! process returns at once, and calls timed before and after the measure ends both record
-//! their real durations. A binary of its own, so that its first timer is the process's.
+//! their real durations (before, scaled by the measure so far). A binary of its own, so that
+//! its first timer is the process's.
 
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -9,6 +10,11 @@ use meterbox::{snapshot, timed};
 
 #[timed]
 fn quick() {}
+
+#[timed]
+fn two_ms() {
+    sleep(Duration::from_millis(2));
+}
 
 #[timed]
 fn twenty_ms() {
@@ -44,9 +50,24 @@ fn the_first_timer_does_not_wait_and_every_duration_is_right() {
         "the first timed call took {first:?}"
     );
 
-    // The first is timed with the OS clock, while the counter's measure runs; the second,
-    // more than 10 ms later, ends the measure and is timed with the counter; the third
-    // uses the measured counter.
+    // Timed while the counter's measure runs (10 ms from the first timer), scaled by the
+    // measure so far: no shorter than the sleep, no longer than the call.
+    let call = Instant::now();
+    two_ms();
+    let call = call.elapsed().as_secs_f64();
+    let s = snapshot();
+    let h = s
+        .histogram("function_duration_seconds", &[("function", "two_ms")])
+        .expect("the function's durations");
+    assert_eq!(h.count(), 1);
+    assert!(
+        (0.002..=call).contains(&h.sum),
+        "{} s recorded for a call of {call} s",
+        h.sum
+    );
+
+    // The first ends the measure, more than 10 ms after the first timer, and is timed
+    // with the counter, in ticks; so are the next two.
     for _ in 0..3 {
         twenty_ms();
     }

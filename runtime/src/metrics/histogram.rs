@@ -9,9 +9,9 @@
 //! Why this file is long: a third of it is the tests that pin down which bucket each value
 //! lands in, kept beside the search they check.
 
-use crate::clock::{end_of, nanos_between, tick, Tick};
+use crate::clock::{end_of, nanos_between, tick, ticks_above, ticks_to_nanos, Tick, Ticks};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// Upper bounds of the default duration buckets, in seconds: 1 µs to 10 s, three per decade,
 /// so that fast functions are resolved as well as slow ones.
@@ -97,6 +97,10 @@ struct Table {
     /// How many bounds are negative: every duration is above them, so a search of
     /// nanoseconds starts past them.
     first_ns: usize,
+    /// For timers, once the counter's scale is known: the fewest ticks above each bound
+    /// (0 for a negative one, which every duration is above), then `u64::MAX`, above every
+    /// duration in ticks.
+    ticks: OnceLock<Box<[u64]>>,
 }
 
 impl Table {
@@ -112,7 +116,24 @@ impl Table {
                 .chain([u64::MAX])
                 .collect(),
             first_ns: bounds.iter().take_while(|&&b| b < 0.0).count(),
+            ticks: OnceLock::new(),
         }
+    }
+
+    /// The limits in ticks, once the counter's scale is known.
+    fn ticks(&self) -> Option<&[u64]> {
+        if let Some(ticks) = self.ticks.get() {
+            return Some(ticks);
+        }
+        let last = self.at_most_ns.len() - 1;
+        let made = (self.at_most_ns.iter().enumerate())
+            .map(|(i, &at_most)| match i {
+                i if i < self.first_ns => Some(0),
+                i if i == last => Some(u64::MAX),
+                _ => ticks_above(at_most),
+            })
+            .collect::<Option<Box<[u64]>>>()?;
+        Some(self.ticks.get_or_init(|| made))
     }
 
     /// The finite bounds.
@@ -157,9 +178,10 @@ impl Table {
 /// Invalid bounds (none, more than [`Histogram::MAX_BUCKETS`], NaN, not strictly increasing)
 /// stop compilation when the histogram is a `static`, with a message naming the problem.
 ///
-/// A histogram takes 56 bytes in its `static`. Its buckets are allocated when it first
+/// A histogram takes 72 bytes in its `static`. Its buckets are allocated when it first
 /// records, 8 bytes each, so memory follows the bounds it has (until then it reads as
-/// zeros); the bounds themselves are kept once for all histograms that have the same.
+/// zeros); the bounds themselves (and their limits in timer ticks) are kept once for all
+/// histograms that have the same.
 #[derive(Debug)]
 pub struct Histogram {
     bounds: Bounds,
@@ -168,8 +190,14 @@ pub struct Histogram {
     buckets: AtomicPtr<AtomicU64>,
     /// The bounds as searched; set before `buckets`.
     table: AtomicPtr<Table>,
+    /// The table's limits in ticks, for timers: set after `buckets`, once the counter's
+    /// scale is known. From then on every timer starts on the counter, so that a timer's
+    /// record tests this pointer and the sign of its ticks, nothing else.
+    limits: AtomicPtr<u64>,
     sum_bits: AtomicU64,
     sum_ns: AtomicU64,
+    /// Timers' durations in ticks, scaled when read.
+    sum_ticks: AtomicU64,
 }
 
 /// `2^exponent`, exactly, for an exponent a normal `f64` has (-1022 to 1023): its bits are
@@ -302,8 +330,10 @@ impl Histogram {
             bounds,
             buckets: AtomicPtr::new(core::ptr::null_mut()),
             table: AtomicPtr::new(core::ptr::null_mut()),
+            limits: AtomicPtr::new(core::ptr::null_mut()),
             sum_bits: AtomicU64::new(0),
             sum_ns: AtomicU64::new(0),
+            sum_ticks: AtomicU64::new(0),
         }
     }
 
@@ -559,6 +589,7 @@ impl Histogram {
         }
         self.sum_bits.store(0, Ordering::Relaxed);
         self.sum_ns.store(0, Ordering::Relaxed);
+        self.sum_ticks.store(0, Ordering::Relaxed);
     }
 
     /// The position of one of this histogram's buckets.
@@ -684,8 +715,10 @@ impl Histogram {
     #[must_use]
     #[allow(clippy::cast_precision_loss)] // a sum above 2^53 ns (104 days) loses sub-ns digits
     pub fn sum(&self) -> f64 {
-        f64::from_bits(self.sum_bits.load(Ordering::Relaxed))
-            + self.sum_ns.load(Ordering::Relaxed) as f64 * 1e-9
+        // Ticks are only counted once their scale is known.
+        let ticks = ticks_to_nanos(self.sum_ticks.load(Ordering::Relaxed)).unwrap_or(0);
+        let nanos = self.sum_ns.load(Ordering::Relaxed).saturating_add(ticks);
+        f64::from_bits(self.sum_bits.load(Ordering::Relaxed)) + nanos as f64 * 1e-9
     }
 }
 
@@ -727,36 +760,123 @@ impl Drop for HistogramTimer<'_> {
 }
 
 impl Histogram {
-    /// Records the time from `start` to `end`, the clock's reading where a timer ended: the
-    /// whole record, bucket search included, as one call without calls of its own.
+    /// Records the time from `start` to `end`, the clock's reading where a timer ended: in
+    /// ticks, against the limits in ticks, as one call without calls of its own. Until the
+    /// limits are set (a first use, a counter not yet measured or not used) the record
+    /// goes the slow way, and so does an end that reads before its start.
     #[inline(never)]
     pub(crate) fn observe_since(&self, start: Tick, end: u64) {
-        let nanos = nanos_between(start, end);
         if !crate::ENABLED {
             return;
         }
-        let buckets = self.buckets.load(Ordering::Acquire);
-        if buckets.is_null() {
+        let limits = self.limits.load(Ordering::Acquire);
+        match start.ticks_to(end) {
+            Some(ticks) if !limits.is_null() => self.count_ticks(limits, ticks),
             // A tail call, so that the common path saves no registers for it.
-            return self.observe_first_ns(nanos);
+            _ => self.observe_since_slowly(start, end),
         }
-        self.count_ns(self.search_ns(buckets, nanos), nanos);
+    }
+
+    /// Counts `ticks` into the bucket whose limit is the first above them.
+    #[inline(always)]
+    fn count_ticks(&self, limits: *const u64, ticks: Ticks) {
+        // Set before `limits`, which was loaded with `Acquire`.
+        let buckets = self.buckets.load(Ordering::Relaxed);
+        let elapsed = ticks.get();
+        let mut i = 0;
+        // SAFETY: `limits` is the table's, one per bucket, the last `u64::MAX`, which
+        // `Ticks` (below 2^63) never reach, so `i` stops at the last bucket at the latest.
+        #[allow(unsafe_code)]
+        while elapsed >= unsafe { *limits.add(i) } {
+            i += 1;
+        }
+        // SAFETY: `i` indexes the limits, as many as the buckets.
+        #[allow(unsafe_code)]
+        let bucket = unsafe { &*buckets.add(i) };
+        bucket.fetch_add(1, Ordering::Relaxed);
+        self.sum_ticks.fetch_add(elapsed, Ordering::Relaxed);
+        if super::recording::RECORDING || cfg!(feature = "opentelemetry") {
+            self.counted_ticks(i, elapsed);
+        }
+    }
+
+    /// What else follows a duration counted in ticks: a capture's record, an exemplar.
+    #[inline(never)]
+    fn counted_ticks(&self, bucket: usize, ticks: u64) {
+        let nanos = ticks_to_nanos(ticks).unwrap_or(0);
+        if super::recording::RECORDING {
+            #[allow(clippy::cast_precision_loss)] // as the exported sum is computed
+            super::recording::histogram(self, bucket, nanos as f64 * 1e-9);
+        }
         #[cfg(feature = "opentelemetry")]
         self.keep_span_exemplar_ns(nanos);
+        let _ = (bucket, nanos);
     }
 
     #[cold]
     #[inline(never)]
-    fn observe_first_ns(&self, nanos: u64) {
+    fn observe_since_slowly(&self, start: Tick, end: u64) {
+        if start.on_counter() {
+            if let (Some(ticks), Some(limits)) = (start.ticks_to(end), self.limits()) {
+                return self.count_ticks(limits, ticks);
+            }
+        }
+        let nanos = nanos_between(start, end);
         self.observe_ns(nanos);
         #[cfg(feature = "opentelemetry")]
         self.keep_span_exemplar_ns(nanos);
+    }
+
+    /// The limits in ticks, once the counter's scale is known, allocating the buckets if
+    /// they are not yet.
+    fn limits(&self) -> Option<*const u64> {
+        let limits = self.cells().1.ticks()?.as_ptr();
+        self.limits.store(limits.cast_mut(), Ordering::Release);
+        Some(limits)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timer_counted_in_ticks_lands_where_its_nanoseconds_would() {
+        crate::clock::tests::measured_scale();
+        let bounds = &[-1.0, 0.0, 1e-9, 2.5e-9, 1e-6, 0.001, 1.0, 1e12];
+        let (by_ticks, by_nanos) = (Histogram::new(bounds), Histogram::new(bounds));
+        let start = 1_000;
+        let mut observed = 0;
+        for nanos in [
+            0,
+            1,
+            2,
+            3,
+            999,
+            1_000,
+            1_001,
+            999_999,
+            1_000_000,
+            999_999_999,
+        ] {
+            let fewest = ticks_above(nanos).expect("measured");
+            for ticks in [fewest.saturating_sub(1), fewest, fewest + 1] {
+                by_ticks.observe_since(Tick::at(start), start + ticks);
+                by_nanos.observe_ns(ticks_to_nanos(ticks).expect("measured"));
+                observed += 1;
+            }
+        }
+        // An end before its start is a duration of 0.
+        by_ticks.observe_since(Tick::at(start), start - 1);
+        by_nanos.observe_ns(0);
+        assert!(!by_ticks.limits.load(Ordering::Relaxed).is_null());
+        assert_eq!(by_ticks.bucket_counts(), by_nanos.bucket_counts());
+        assert_eq!(by_ticks.bucket_counts()[..2], [0, 2]);
+        // The sum of ticks is scaled once: at most a nanosecond a duration above the
+        // durations scaled one by one.
+        let over = by_ticks.sum() - by_nanos.sum();
+        assert!((0.0..=f64::from(observed) * 1e-9).contains(&over), "{over}");
+    }
 
     #[test]
     fn bounds_are_inclusive_upper_bounds() {
