@@ -163,10 +163,8 @@ impl Instrument {
         let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
         let calls = match outcomes {
             Outcomes::All => quote!(#p::Calls::new()),
-            Outcomes::NotCancelled => quote!(#p::Calls::new().without(#p::Outcome::Cancelled)),
-            Outcomes::OkOrPanic => quote!(#p::Calls::new()
-                .without(#p::Outcome::Cancelled)
-                .without(#p::Outcome::Error)),
+            Outcomes::NotCancelled => quote!(#p::Calls::NOT_CANCELLED),
+            Outcomes::OkOrPanic => quote!(#p::Calls::OK_OR_PANIC),
         };
         let (mut ty, mut init) = match self.attr {
             FnAttr::Counted if self.args.sharded => (quote!(#p::Calls<#p::ShardedCounter>), calls),
@@ -179,7 +177,7 @@ impl Instrument {
                     (Some(bounds), _) => quote!(#p::Histogram::new(&[#(#bounds),*])),
                     // An objective's threshold is read from a classic bucket.
                     (None, Some(_)) => quote!(#p::Histogram::for_durations()),
-                    (None, None) => quote!(#p::Histogram::for_timing()),
+                    (None, None) => quote!(#p::Histogram::TIMING),
                 },
             ),
             FnAttr::Allocations => (

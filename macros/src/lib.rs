@@ -8,6 +8,7 @@ mod args;
 mod attrs;
 mod derive;
 mod descriptor;
+mod exits;
 mod function;
 mod instrument;
 mod metric;

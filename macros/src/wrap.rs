@@ -3,13 +3,15 @@
 //! Both put their storage and its registration at the top of the body and a `Drop` guard
 //! before the user's code, so `return`, `?`, panics and (for async code) cancellation all
 //! record. `#[counted]` also needs the returned value to tell `ok` from `error`, which it
-//! catches by running the body in a closure (sync) or an inner async block (async).
+//! takes as the value of the body: as a block where the body has no way out but its end,
+//! else by running it in a closure (sync) or an inner async block (async).
 
 use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, FnArg, Ident, ReturnType, Signature, Stmt, Type};
 
+use crate::exits::may_exit_early;
 use crate::instrument::{Instrument, Outcomes};
 
 /// How the body is wrapped.
@@ -18,6 +20,9 @@ enum Shape {
     Guard,
     /// Sync body run in a closure so its value can be classified.
     Closure,
+    /// Sync body with no way out but its end, taken as a block's value: a closure's worth of
+    /// compile time less.
+    Block,
     /// `async fn`: body run in an inner async block so its value can be classified.
     AsyncFn,
 }
@@ -28,7 +33,7 @@ impl Shape {
     fn outcomes(&self) -> Outcomes {
         match self {
             Shape::Guard => Outcomes::OkOrPanic,
-            Shape::Closure => Outcomes::NotCancelled,
+            Shape::Closure | Shape::Block => Outcomes::NotCancelled,
             Shape::AsyncFn => Outcomes::All,
         }
     }
@@ -149,6 +154,8 @@ fn inner_body(
         Shape::Guard
     } else if sig.asyncness.is_some() {
         Shape::AsyncFn
+    } else if !may_exit_early(body.stream()) {
+        Shape::Block
     } else {
         // Also for values that cannot be `Result`s: finishing explicitly skips the
         // panic check that a guard's drop needs, and the closure is inlined away.
@@ -184,7 +191,7 @@ fn inner_body(
     // A silent end of an async fn's call is a cancellation; of any other, a return.
     let call = inst.call_guard(&match shape {
         Shape::AsyncFn => quote!(Cancelled),
-        Shape::Guard | Shape::Closure => quote!(Ok),
+        Shape::Guard | Shape::Closure | Shape::Block => quote!(Ok),
     });
     match shape {
         Shape::Guard => {
@@ -204,6 +211,18 @@ fn inner_body(
             #[allow(clippy::redundant_closure_call)]
             let #ret: #ty = (move || #block)();
             #finish
+            #ret
+        },
+        Shape::Block => quote_spanned! {Span::mixed_site()=>
+            #inner_attrs
+            #prelude
+            let #guard = #call;
+            #[allow(unused_braces)]
+            let #ret: #ty = #block;
+            // A body that never ends (a `panic!`, a call returning `!`) leaves the rest
+            // unreachable, which is no fault of its; the lint speaks once, here.
+            #[allow(unreachable_code)]
+            let () = #finish;
             #ret
         },
         Shape::AsyncFn => quote_spanned! {Span::mixed_site()=>

@@ -242,15 +242,6 @@ mod timer {
         }
     }
 
-    /// The scale measured over `window` of the OS clock, sleeping meanwhile: for tests.
-    #[cfg(test)]
-    pub(super) fn calibrate(window: Duration) -> u64 {
-        let (ticks0, os0) = (now(), Instant::now());
-        std::thread::sleep(window);
-        let (ticks1, os1) = (now(), Instant::now());
-        scale_from(ticks1.saturating_sub(ticks0), (os1 - os0).as_nanos())
-    }
-
     /// The scale of `ticks` counted over `nanos` of the OS clock; [`REJECTED`] if the
     /// counter looks wrong.
     fn scale_from(ticks: u64, nanos: u128) -> u64 {
@@ -383,20 +374,5 @@ pub(crate) mod tests {
                 "{fewest} ticks for {nanos} ns"
             );
         }
-    }
-
-    #[cfg(all(feature = "tsc", target_arch = "x86_64"))]
-    #[test]
-    fn both_timer_clocks_measure_nanoseconds() {
-        // The counter, measured afresh.
-        let scale = timer::calibrate(Duration::from_millis(10));
-        let (start, os) = (timer::now(), Instant::now());
-        std::thread::sleep(Duration::from_millis(30));
-        let fast = timer::scaled(scale, timer::now() - start);
-        let os = os.elapsed().as_nanos();
-        assert!(
-            relative_error(fast, os) < 0.01,
-            "scale {scale}: {fast} ns against {os} ns"
-        );
     }
 }

@@ -107,6 +107,15 @@ pub struct Calls<C: CallCounter = Counter> {
 }
 
 impl<C: CallCounter> Calls<C> {
+    /// The counters of a function that cannot be cancelled (a sync one), evaluated once:
+    /// a `static` made from a constant costs the compiler no evaluation of its own.
+    #[doc(hidden)]
+    pub const NOT_CANCELLED: Self = Self::new().without(Outcome::Cancelled);
+
+    /// The counters of a function whose value is not seen: it returns or panics.
+    #[doc(hidden)]
+    pub const OK_OR_PANIC: Self = Self::NOT_CANCELLED.without(Outcome::Error);
+
     /// All outcomes at zero.
     #[must_use]
     pub const fn new() -> Self {

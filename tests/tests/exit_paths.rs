@@ -424,3 +424,60 @@ fn default_duration_buckets_start_at_one_microsecond() {
 fn no_conflicts_in_this_program() {
     assert_eq!(meterbox::check(), Ok(()));
 }
+
+/// Leaves through a macro of its own: the body cannot be read as a plain block.
+macro_rules! bail {
+    () => {
+        return Err(Oops)
+    };
+}
+
+#[counted]
+#[timed]
+fn through_a_macro(n: u32) -> Result<u32, Oops> {
+    if n == 0 {
+        bail!();
+    }
+    Ok(n)
+}
+
+#[counted]
+#[timed]
+fn question_mark_in_a_format(s: &str) -> std::io::Result<String> {
+    Ok(format!("<{}>", parse(s)?))
+}
+
+/// No way out but the end: a plain block, its value classified all the same.
+#[counted]
+#[timed]
+fn plain_block(values: &mut Vec<u32>, n: u32) -> Result<usize, Oops> {
+    #![allow(clippy::ptr_arg)]
+    values.push(n);
+    let check = |v: u32| if v == 0 { Err(Oops) } else { Ok(v) };
+    println!("{}", values.len());
+    if n % 2 == 0 {
+        Err(Oops)
+    } else {
+        check(n).map(|_| values.len())
+    }
+}
+
+#[test]
+fn every_body_shape_classifies_its_value() {
+    assert!(through_a_macro(0).is_err());
+    assert_eq!(through_a_macro(2).unwrap(), 2);
+    assert!(question_mark_in_a_format("x").is_err());
+    assert_eq!(question_mark_in_a_format("7").unwrap(), "<7>");
+    let mut values = Vec::new();
+    assert!(plain_block(&mut values, 2).is_err());
+    assert_eq!(plain_block(&mut values, 3).unwrap(), 2);
+    assert_eq!(plain_block(&mut values, 5).unwrap(), 3);
+    for function in ["through_a_macro", "question_mark_in_a_format"] {
+        assert_eq!(calls(function, "error"), 1, "{function}");
+        assert_eq!(calls(function, "ok"), 1, "{function}");
+        assert_eq!(durations(function).count(), 2, "{function}");
+    }
+    assert_eq!(calls("plain_block", "error"), 1);
+    assert_eq!(calls("plain_block", "ok"), 2);
+    assert_eq!(durations("plain_block").count(), 3);
+}

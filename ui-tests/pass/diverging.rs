@@ -26,4 +26,11 @@ async fn d() -> Result<u32, String> {
     todo!()
 }
 
+#[meterbox::counted]
+#[meterbox::timed]
+#[allow(dead_code)]
+fn e() -> Result<u32, String> {
+    std::process::exit(1)
+}
+
 fn main() {}
