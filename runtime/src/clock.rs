@@ -37,6 +37,7 @@ const OS_MARK: u64 = 1 << 63;
 /// A timer's start: a reading of the counter (a tick is a nanosecond where it is not used),
 /// or, marked by [`OS_MARK`], of the OS clock where the counter cannot be trusted.
 #[derive(Debug, Clone, Copy)]
+#[repr(transparent)]
 pub(crate) struct Tick(u64);
 
 /// Ticks elapsed, below 2^63, so that a search up to a `u64::MAX` sentinel always stops.

@@ -222,9 +222,10 @@ impl<C: CallCounter> Drop for CallGuard<C> {
 }
 
 /// How a call that ended without a word ended: in a panic, or as `on_drop` says. Not
-/// generic, so that it is compiled once, here, not in every crate and unit that uses a guard.
+/// generic, so compiled once, here. `extern "C"`, as all that guards call: it cannot unwind
+/// (nothing in them panics), so callers compile no cleanup path around the call.
 #[inline(never)]
-fn silent_end(on_drop: Outcome) -> Outcome {
+extern "C" fn silent_end(on_drop: Outcome) -> Outcome {
     if std::thread::panicking() {
         Outcome::Panic
     } else {
@@ -282,7 +283,7 @@ impl<C: CallCounter> InstrumentedGuard<C> {
         calls: &'static Calls<C>,
         on_drop: Outcome,
     ) -> Self {
-        in_flight.inc();
+        entered(in_flight);
         Self {
             in_flight,
             histogram,
@@ -309,9 +310,17 @@ impl<C: CallCounter> InstrumentedGuard<C> {
     }
 }
 
-/// The rest of a call's end, out of line and not generic: compiled once, here.
+/// A call counted in flight: out of line, as a gauge's update is a compare-and-swap loop,
+/// and unable to unwind (see [`silent_end`]).
 #[inline(never)]
-fn ended(histogram: &Histogram, start: Tick, end: u64, in_flight: &Gauge) {
+extern "C" fn entered(in_flight: &Gauge) {
+    in_flight.inc();
+}
+
+/// The rest of a call's end, out of line and not generic: compiled once, here, and unable
+/// to unwind (see [`silent_end`]).
+#[inline(never)]
+extern "C" fn ended(histogram: &Histogram, start: Tick, end: u64, in_flight: &Gauge) {
     histogram.observe_since(start, end);
     in_flight.dec();
 }

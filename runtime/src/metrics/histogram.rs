@@ -769,9 +769,10 @@ impl Histogram {
     /// Records the time from `start` to `end`, the clock's reading where a timer ended: in
     /// ticks, against the limits in ticks, as one call without calls of its own. Until the
     /// limits are set (a first use, a counter not yet measured or not used) the record
-    /// goes the slow way, and so does an end that reads before its start.
+    /// goes the slow way, and so does an end that reads before its start. `extern "C"`, so
+    /// that it cannot unwind and a timed function needs no cleanup path around it.
     #[inline(never)]
-    pub(crate) fn observe_since(&self, start: Tick, end: u64) {
+    pub(crate) extern "C" fn observe_since(&self, start: Tick, end: u64) {
         if !crate::ENABLED {
             return;
         }
@@ -819,9 +820,11 @@ impl Histogram {
         let _ = (bucket, nanos);
     }
 
+    /// As [`Histogram::observe_since`] does it, the slow way; `extern "C"` as it is, so that
+    /// it can be its tail call.
     #[cold]
     #[inline(never)]
-    fn observe_since_slowly(&self, start: Tick, end: u64) {
+    extern "C" fn observe_since_slowly(&self, start: Tick, end: u64) {
         if start.on_counter() {
             if let (Some(ticks), Some(limits)) = (start.ticks_to(end), self.limits()) {
                 return self.count_ticks(limits, ticks);
