@@ -4,11 +4,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 /// What goes into one descriptor.
-pub struct Descriptor<'a> {
+pub struct Descriptor {
     /// Path to the runtime's private module.
-    pub private: &'a TokenStream,
-    /// Name of the descriptor static.
-    pub ident: Ident,
+    pub private: TokenStream,
     pub name: String,
     pub help: String,
     pub unit: String,
@@ -18,11 +16,11 @@ pub struct Descriptor<'a> {
     pub source: TokenStream,
 }
 
-impl Descriptor<'_> {
+impl Descriptor {
+    /// The descriptor as a value.
     pub fn expand(&self) -> TokenStream {
         let Descriptor {
             private,
-            ident,
             name,
             help,
             unit,
@@ -30,17 +28,26 @@ impl Descriptor<'_> {
             source,
         } = self;
         quote! {
+            #private::Descriptor {
+                name: #name,
+                help: #help,
+                unit: #unit,
+                labels: &[#(#labels),*],
+                file: ::core::file!(),
+                line: ::core::line!(),
+                source: #source,
+            }
+        }
+    }
+
+    /// The descriptor in a static of its own, registered.
+    pub fn register(&self, ident: &Ident) -> TokenStream {
+        let private = &self.private;
+        let value = self.expand();
+        quote! {
             #private::register! {
                 #[doc(hidden)]
-                static #ident: #private::Descriptor = #private::Descriptor {
-                    name: #name,
-                    help: #help,
-                    unit: #unit,
-                    labels: &[#(#labels),*],
-                    file: ::core::file!(),
-                    line: ::core::line!(),
-                    source: #source,
-                };
+                static #ident: #private::Descriptor = #value;
             }
         }
     }

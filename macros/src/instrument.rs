@@ -34,7 +34,15 @@ pub struct Instrument {
     /// Under `#[instrumented]`, the call counter's companions: its timer and its in-flight
     /// gauge, which share its guard.
     pub companions: Option<Box<[Instrument; 2]>>,
+    /// Under `#[instrumented]`, this metric's place in the one static of all three (the
+    /// call counter's 0, its companions' 1 and 2).
+    pub slot: Option<usize>,
 }
+
+/// The one static of `#[instrumented]`'s three metrics, and the one of their descriptors:
+/// two items where there would be six, which for thousands of functions is build time.
+const SHARED_STORAGE: &str = "__METERBOX_INSTRUMENTED";
+const SHARED_DESCRIPTORS: &str = "__METERBOX_DESCRIPTORS";
 
 impl Instrument {
     pub fn new(attr: FnAttr, args: Args) -> Self {
@@ -59,6 +67,7 @@ impl Instrument {
             help,
             unit: family.unit.to_owned(),
             companions: None,
+            slot: None,
         }
     }
 
@@ -78,9 +87,16 @@ impl Instrument {
         self.attr == FnAttr::Allocations
     }
 
-    /// The storage static.
-    pub fn storage(&self) -> Ident {
-        Ident::new(self.attr.family().storage, Span::call_site())
+    /// The storage static, or under `#[instrumented]` its place in the shared one.
+    pub fn storage(&self) -> TokenStream {
+        match self.slot {
+            Some(slot) => {
+                let shared = Ident::new(SHARED_STORAGE, Span::call_site());
+                let slot = syn::Index::from(slot);
+                quote!(#shared.#slot)
+            }
+            None => Ident::new(self.attr.family().storage, Span::call_site()).into_token_stream(),
+        }
     }
 
     /// The metric in the storage static: `#[allocations]` keeps its own in a wrapper that
@@ -155,12 +171,49 @@ impl Instrument {
         }
     }
 
-    /// The storage static, its descriptor, and the family child of this call if any. A call
-    /// counter exposes the `result` series of `outcomes` only.
+    /// The storage static, its descriptor, and the family child of this call if any (under
+    /// `#[instrumented]`, of the call counter and its companions). A call counter exposes
+    /// the `result` series of `outcomes` only.
     pub fn prelude(&self, label: &str, outcomes: Outcomes) -> TokenStream {
         let p = self.args.private();
-        let storage = self.storage();
-        let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
+        let Some(companions) = self.companions.as_deref() else {
+            let storage = self.storage();
+            let desc = Ident::new(&format!("{storage}_DESCRIPTOR"), Span::call_site());
+            let (ty, init) = self.storage_type(outcomes);
+            let descriptor = self.descriptor(label).register(&desc);
+            let objective = self.objective(&desc.to_token_stream());
+            let select = self.select();
+            return quote! {
+                static #storage: #ty = #init;
+                #descriptor
+                #objective
+                #select
+            };
+        };
+        let all = [self, &companions[0], &companions[1]];
+        let (types, inits): (Vec<_>, Vec<_>) = all.iter().map(|i| i.storage_type(outcomes)).unzip();
+        let descriptors = all.iter().map(|i| i.descriptor(label).expand());
+        let shared = Ident::new(SHARED_STORAGE, Span::call_site());
+        let descs = Ident::new(SHARED_DESCRIPTORS, Span::call_site());
+        let objectives = all
+            .iter()
+            .enumerate()
+            .map(|(n, i)| i.objective(&quote!(#descs[#n])));
+        let selects = all.iter().map(|i| i.select());
+        quote! {
+            static #shared: (#(#types),*) = (#(#inits),*);
+            #p::register! {
+                #[doc(hidden)]
+                static #descs: [_; 3] = [#(#descriptors),*];
+            }
+            #(#objectives)*
+            #(#selects)*
+        }
+    }
+
+    /// The storage static's type and initial value.
+    fn storage_type(&self, outcomes: Outcomes) -> (TokenStream, TokenStream) {
+        let p = self.args.private();
         let calls = match outcomes {
             Outcomes::All => quote!(#p::Calls::new()),
             Outcomes::NotCancelled => quote!(#p::Calls::NOT_CANCELLED),
@@ -198,31 +251,25 @@ impl Instrument {
             ty = quote!(#p::Conditional<#ty>);
             init = quote!(#p::Conditional::new(#init, #p::allocator_installed));
         }
+        (ty, init)
+    }
+
+    /// The descriptor of the storage.
+    fn descriptor(&self, label: &str) -> Descriptor {
+        let private = self.args.private();
+        let storage = self.storage();
         let mut labels = vec![
             quote!(("function", #label)),
             quote!(("module", ::core::module_path!())),
         ];
         labels.extend(self.args.label_pairs());
-        let objective = self.objective(&desc);
-        let descriptor = Descriptor {
-            private: &p,
-            ident: desc,
+        Descriptor {
+            private,
             name: self.name.clone(),
             help: self.help.clone(),
             unit: self.unit.clone(),
             labels,
             source: quote!(&#storage),
-        }
-        .expand();
-        let select = self.select();
-        let companions = self.companions.iter().flat_map(|c| c.iter());
-        let companions = companions.map(|c| c.prelude(label, outcomes));
-        quote! {
-            static #storage: #ty = #init;
-            #descriptor
-            #objective
-            #select
-            #(#companions)*
         }
     }
 
@@ -241,7 +288,7 @@ impl Instrument {
     /// With `objective = PATH`: the objective's use by this family, and for durations the
     /// check, when the function compiles, that its latency threshold is a bucket bound.
     /// Located at the path, where an error about it belongs.
-    fn objective(&self, descriptor: &Ident) -> TokenStream {
+    fn objective(&self, descriptor: &TokenStream) -> TokenStream {
         let Some(objective) = &self.args.objective else {
             return TokenStream::new();
         };

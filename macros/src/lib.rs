@@ -86,8 +86,9 @@ pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
                 Args::parse(Attr::Function(attr), args).map(|args| Instrument::new(attr, args))
             };
             let expanded = parse(FnAttr::Counted, args.clone()).and_then(|mut counted| {
-                let timed = parse(FnAttr::Timed, args)?;
-                let in_flight = parse(FnAttr::InFlight, in_flight)?;
+                let mut timed = parse(FnAttr::Timed, args)?;
+                let mut in_flight = parse(FnAttr::InFlight, in_flight)?;
+                (counted.slot, timed.slot, in_flight.slot) = (Some(0), Some(1), Some(2));
                 counted.companions = Some(Box::new([timed, in_flight]));
                 let item = function::expand(&counted, input.clone())?;
                 Ok((item, counted.args.computed))

@@ -77,15 +77,17 @@ pub fn expand(args: TokenStream, input: TokenStream) -> Result<TokenStream> {
     // Spanned on the type, so a static of a type that is not a metric is reported there.
     let source = quote_spanned!(item.ty.span()=> &#ident);
     let descriptor = Descriptor {
-        private: &private,
-        ident: format_ident!("__METERBOX_{}", ident.to_string().trim_start_matches("r#")),
+        private,
         name,
         help,
         unit,
         labels: args.label_pairs(),
         source,
     }
-    .expand();
+    .register(&format_ident!(
+        "__METERBOX_{}",
+        ident.to_string().trim_start_matches("r#")
+    ));
     Ok(quote! {
         #item
         #descriptor

@@ -154,11 +154,19 @@ pub fn __process_reading() -> bool {
 /// name, which puts the static in the slice's link section on each platform: the same place
 /// as linkme's `#[distributed_slice]` attribute, without running that attribute's parser and
 /// type check for every instrumented function (each cost about 1 ms of build per metric).
-/// The static's type is written here, so nothing but a descriptor reaches the slice.
+/// The static's type is written here, so nothing but descriptors reach the slice: one, or
+/// an array of them (`[_; N]`), which lies in the section as N descriptors would.
 #[cfg(not(target_family = "wasm"))]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
+    ($(#[$attr:meta])* static $name:ident : [_; $n:literal] = $init:expr;) => {
+        $crate::__private::METERBOX_METRICS_V0! {
+            #![linkme_macro = $crate::__private::METERBOX_METRICS_V0]
+            $(#[$attr])*
+            static $name: [$crate::__private::Descriptor; $n] = $init;
+        }
+    };
     ($(#[$attr:meta])* static $name:ident : $ty:ty = $init:expr;) => {
         $crate::__private::METERBOX_METRICS_V0! {
             #![linkme_macro = $crate::__private::METERBOX_METRICS_V0]
@@ -174,10 +182,17 @@ macro_rules! __register {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
+    ($(#[$attr:meta])* static $name:ident : [_; $n:literal] = $init:expr;) => {
+        $(#[$attr])*
+        static $name: [$crate::__private::Descriptor; $n] = $init;
+        $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
+    };
     ($(#[$attr:meta])* static $name:ident : $ty:ty = $init:expr;) => {
         $(#[$attr])*
-        static $name: $ty = $init;
-        $crate::__private::inventory::submit! { $crate::__private::Registered(&$name) }
+        static $name: $crate::__private::Descriptor = $init;
+        $crate::__private::inventory::submit! {
+            $crate::__private::Registered(::core::slice::from_ref(&$name))
+        }
     };
 }
 

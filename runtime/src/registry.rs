@@ -106,10 +106,10 @@ pub fn registry() -> &'static [Descriptor] {
     &METERBOX_METRICS_V0
 }
 
-/// A descriptor submitted to `inventory`, on WebAssembly.
+/// Descriptors submitted to `inventory`, on WebAssembly: one static's, one or several.
 #[cfg(target_family = "wasm")]
 #[doc(hidden)]
-pub struct Registered(pub &'static Descriptor);
+pub struct Registered(pub &'static [Descriptor]);
 
 #[cfg(target_family = "wasm")]
 inventory::collect!(Registered);
@@ -122,11 +122,16 @@ pub fn registry() -> &'static [Descriptor] {
     ALL.get_or_init(|| {
         // Constructors submit in reverse order of the modules; the first submitted is
         // listed first, as the link section would.
-        let mut all: Vec<Descriptor> = inventory::iter::<Registered>
+        let mut statics: Vec<&'static [Descriptor]> = inventory::iter::<Registered>
             .into_iter()
-            .map(|r| Descriptor { ..*r.0 })
+            .map(|r| r.0)
             .collect();
-        all.reverse();
+        statics.reverse();
+        let all: Vec<Descriptor> = statics
+            .into_iter()
+            .flatten()
+            .map(|d| Descriptor { ..*d })
+            .collect();
         all.leak()
     })
 }

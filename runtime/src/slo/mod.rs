@@ -258,7 +258,7 @@ pub const fn threshold_is_a_bound(objective: &Objective, bounds: &[f64]) -> bool
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __objective {
-    ($indicator:ident $objective:path, $descriptor:path) => {
+    ($indicator:ident $objective:path, $descriptor:expr) => {
         // In a block of its own, so that a function's calls and durations each have one.
         // Through the slice's declarative macro, as `__register!` does.
         const _: () = {
@@ -280,7 +280,7 @@ macro_rules! __objective {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __objective {
-    ($indicator:ident $objective:path, $descriptor:path) => {
+    ($indicator:ident $objective:path, $descriptor:expr) => {
         $crate::__private::inventory::submit! {
             $crate::__private::ObjectiveUse {
                 objective: &$objective,
