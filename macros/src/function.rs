@@ -113,7 +113,13 @@ pub fn check_repeats(attr: Attr, attrs: &[Attribute], on_impl: bool) -> Result<(
 }
 
 fn expand_fn(inst: &Instrument, item: FnItem, label: &str, on_impl: bool) -> Result<TokenStream> {
-    check_repeats(Attr::Function(inst.attr), &item.attrs, on_impl)?;
+    // Under `#[instrumented]`, what any of its three attributes records is recorded.
+    let attr = if inst.companions.is_some() {
+        Attr::Instrumented
+    } else {
+        Attr::Function(inst.attr)
+    };
+    check_repeats(attr, &item.attrs, on_impl)?;
     if let Some(constness) = &item.sig.constness {
         return Err(Error::new(
             constness.span,

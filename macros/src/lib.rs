@@ -73,10 +73,7 @@ pub fn allocations(args: TokenStream, input: TokenStream) -> TokenStream {
 pub fn instrumented(args: TokenStream, input: TokenStream) -> TokenStream {
     let args: proc_macro2::TokenStream = args.into();
     let input: proc_macro2::TokenStream = input.into();
-    match Args::parse(Attr::Instrumented, args.clone()).and_then(|parsed| {
-        instrumented_repeats(&input)?;
-        Ok(parsed)
-    }) {
+    match Args::parse(Attr::Instrumented, args.clone()) {
         Ok(_) => {
             // The objective is the call counter's and the histogram's, not the gauge's.
             let in_flight = without_objective(&args);
@@ -113,22 +110,6 @@ fn without_objective(args: &proc_macro2::TokenStream) -> proc_macro2::TokenStrea
         .into_iter()
         .filter(|o| !o.path().is_ident("objective"));
     quote::quote!(#(#kept),*)
-}
-
-/// An attribute below `#[instrumented]` (on the function, or on a method of the impl block)
-/// that records what it records already.
-fn instrumented_repeats(input: &proc_macro2::TokenStream) -> syn::Result<()> {
-    if let Ok(item) = syn::parse2::<function::FnItem>(input.clone()) {
-        return function::check_repeats(Attr::Instrumented, &item.attrs, false);
-    }
-    if let Ok(syn::Item::Impl(block)) = syn::parse2::<syn::Item>(input.clone()) {
-        for item in &block.items {
-            if let syn::ImplItem::Fn(method) = item {
-                function::check_repeats(Attr::Instrumented, &method.attrs, true)?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Makes a field-less enum a label value: each variant's text is its name in `snake_case`,

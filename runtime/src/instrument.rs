@@ -283,13 +283,12 @@ impl<C: CallCounter> InstrumentedGuard<C> {
         calls: &'static Calls<C>,
         on_drop: Outcome,
     ) -> Self {
-        entered(in_flight);
         Self {
             in_flight,
             histogram,
             calls,
             on_drop,
-            start: tick(),
+            start: entered(in_flight),
         }
     }
 
@@ -310,11 +309,12 @@ impl<C: CallCounter> InstrumentedGuard<C> {
     }
 }
 
-/// A call counted in flight: out of line, as a gauge's update is a compare-and-swap loop,
-/// and unable to unwind (see [`silent_end`]).
+/// A call counted in flight, and its start: out of line, as a gauge's update is a
+/// compare-and-swap loop, and unable to unwind (see [`silent_end`]).
 #[inline(never)]
-extern "C" fn entered(in_flight: &Gauge) {
+extern "C" fn entered(in_flight: &Gauge) -> Tick {
     in_flight.inc();
+    tick()
 }
 
 /// The rest of a call's end, out of line and not generic: compiled once, here, and unable
