@@ -295,15 +295,15 @@ impl<C: CallCounter> InstrumentedGuard<C> {
     /// Ends the call with `outcome`.
     #[inline(always)]
     pub fn finish(self, outcome: Outcome) {
-        // The clock is read first, where the call's own work ends.
-        let end = end_of(self.start);
-        core::mem::ManuallyDrop::new(self).end(end, outcome);
+        core::mem::ManuallyDrop::new(self).end(outcome);
     }
 
-    /// Records a call that ended at `end` with `outcome`: the counter's add here, as it is
-    /// generic, and the rest in one call.
-    #[inline(always)]
-    fn end(&self, end: u64, outcome: Outcome) {
+    /// Records the call's end with `outcome`, the clock read first: one call from every
+    /// instrumented function, generic but out of line, so compiled once in a crate, and
+    /// unable to unwind (see [`silent_end`]).
+    #[inline(never)]
+    extern "C" fn end(&self, outcome: Outcome) {
+        let end = end_of(self.start);
         self.calls.counters[outcome as usize].inc_traced();
         ended(self.histogram, self.start, end, self.in_flight);
     }
@@ -328,8 +328,7 @@ extern "C" fn ended(histogram: &Histogram, start: Tick, end: u64, in_flight: &Ga
 impl<C: CallCounter> Drop for InstrumentedGuard<C> {
     #[inline]
     fn drop(&mut self) {
-        let end = end_of(self.start);
-        self.end(end, silent_end(self.on_drop));
+        self.end(silent_end(self.on_drop));
     }
 }
 
