@@ -243,6 +243,7 @@ pub const RENDERS: &[Render] = &[
 /// recorder. Idempotent.
 pub fn setup() {
     metrics_ops::install();
+    meterbox_ops::measure_the_clock();
 }
 
 /// The value of series `i` in the render rows, and its path label.

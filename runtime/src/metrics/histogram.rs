@@ -178,15 +178,17 @@ impl Table {
 /// Invalid bounds (none, more than [`Histogram::MAX_BUCKETS`], NaN, not strictly increasing)
 /// stop compilation when the histogram is a `static`, with a message naming the problem.
 ///
-/// A histogram takes 72 bytes in its `static`. Its buckets are allocated when it first
-/// records, 8 bytes each, so memory follows the bounds it has (until then it reads as
-/// zeros); the bounds themselves (and their limits in timer ticks) are kept once for all
-/// histograms that have the same.
+/// A histogram takes 48 bytes in its `static`. Its buckets and sums are allocated when it
+/// first records, 8 bytes per bucket and 24 for the sums, so memory follows the bounds it
+/// has (until then it reads as zeros); the bounds themselves (and their limits in timer
+/// ticks) are kept once for all histograms that have the same.
 #[derive(Debug)]
 pub struct Histogram {
     bounds: Bounds,
     /// Null until the first use; then the buckets, one more than the bounds (the last is
-    /// the `+Inf` bucket), non-cumulative, living as long as the histogram.
+    /// the `+Inf` bucket), non-cumulative, living as long as the histogram. The sums are
+    /// allocated with them, just before the first ([`SUMS`] cells, see [`Sum`]), so that
+    /// a histogram never used takes its static alone.
     buckets: AtomicPtr<AtomicU64>,
     /// The bounds as searched; set before `buckets`.
     table: AtomicPtr<Table>,
@@ -194,11 +196,22 @@ pub struct Histogram {
     /// scale is known. From then on every timer starts on the counter, so that a timer's
     /// record tests this pointer and the sign of its ticks, nothing else.
     limits: AtomicPtr<u64>,
-    sum_bits: AtomicU64,
-    sum_ns: AtomicU64,
-    /// Timers' durations in ticks, scaled when read.
-    sum_ticks: AtomicU64,
 }
+
+/// The sums kept before a histogram's buckets, by their distance back from the first.
+#[derive(Clone, Copy)]
+enum Sum {
+    /// Timers' durations in ticks, scaled when read: next to the buckets, where a timer's
+    /// record adds it with no more arithmetic than a bucket's.
+    Ticks = 1,
+    /// Durations given in nanoseconds.
+    Nanos = 2,
+    /// Other values, as `f64` bits.
+    Bits = 3,
+}
+
+/// How many sums are kept before the buckets.
+const SUMS: usize = 3;
 
 /// `2^exponent`, exactly, for an exponent a normal `f64` has (-1022 to 1023): its bits are
 /// the biased exponent alone.
@@ -331,9 +344,6 @@ impl Histogram {
             buckets: AtomicPtr::new(core::ptr::null_mut()),
             table: AtomicPtr::new(core::ptr::null_mut()),
             limits: AtomicPtr::new(core::ptr::null_mut()),
-            sum_bits: AtomicU64::new(0),
-            sum_ns: AtomicU64::new(0),
-            sum_ticks: AtomicU64::new(0),
         }
     }
 
@@ -524,8 +534,11 @@ impl Histogram {
         // Every thread that gets here sets the same table.
         self.table
             .store(core::ptr::from_ref(table).cast_mut(), Ordering::Release);
-        let made: Box<[AtomicU64]> = (0..table.bounds.len()).map(|_| AtomicU64::new(0)).collect();
-        let made = Box::into_raw(made).cast::<AtomicU64>();
+        let cells = SUMS + table.bounds.len();
+        let made: Box<[AtomicU64]> = (0..cells).map(|_| AtomicU64::new(0)).collect();
+        // SAFETY: `SUMS` cells into an allocation of more.
+        #[allow(unsafe_code)]
+        let made = unsafe { Box::into_raw(made).cast::<AtomicU64>().add(SUMS) };
         let buckets = match self.buckets.compare_exchange(
             core::ptr::null_mut(),
             made,
@@ -535,14 +548,11 @@ impl Histogram {
             Ok(_) => made,
             Err(theirs) => {
                 // Another thread allocated them first.
-                // SAFETY: `made` came from `Box::into_raw` just above, `len` long, and was
-                // never shared.
+                // SAFETY: `made` is `SUMS` cells into the allocation of `cells` made just
+                // above, never shared.
                 #[allow(unsafe_code)]
                 drop(unsafe {
-                    Box::from_raw(core::ptr::slice_from_raw_parts_mut(
-                        made,
-                        table.bounds.len(),
-                    ))
+                    Box::from_raw(core::ptr::slice_from_raw_parts_mut(made.sub(SUMS), cells))
                 });
                 theirs
             }
@@ -557,13 +567,27 @@ impl Histogram {
         if !crate::ENABLED {
             return;
         }
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            return self.observe_first(value);
+        }
         // The sum first: the value is then not needed after the bucket search.
-        super::add_f64(&self.sum_bits, value);
-        let bucket = self.bucket(value);
+        // SAFETY: the buckets are allocated, `SUMS` cells after the sums.
+        #[allow(unsafe_code)]
+        super::add_f64(unsafe { &*buckets.sub(Sum::Bits as usize) }, value);
+        let bucket = self.search(buckets, value);
         bucket.fetch_add(1, Ordering::Relaxed);
         if super::recording::RECORDING {
             super::recording::histogram(self, self.index_of(bucket), value);
         }
+    }
+
+    /// A first record, which allocates the buckets.
+    #[cold]
+    #[inline(never)]
+    fn observe_first(&self, value: f64) {
+        self.allocate();
+        self.observe(value);
     }
 
     /// Records a duration given in nanoseconds; the value is exported in seconds.
@@ -579,7 +603,8 @@ impl Histogram {
     #[inline(always)]
     fn count_ns(&self, bucket: &AtomicU64, nanos: u64) {
         bucket.fetch_add(1, Ordering::Relaxed);
-        self.sum_ns.fetch_add(nanos, Ordering::Relaxed);
+        self.sum_cell(Sum::Nanos)
+            .fetch_add(nanos, Ordering::Relaxed);
         if super::recording::RECORDING {
             #[allow(clippy::cast_precision_loss)] // as the exported sum is computed
             let seconds = nanos as f64 * 1e-9;
@@ -590,12 +615,38 @@ impl Histogram {
     /// Back to zero, for a removed series. An observation racing the reset may be kept in
     /// part (its bucket without its sum, or the other way round).
     pub(crate) fn reset(&self) {
-        for bucket in self.buckets().into_iter().flatten() {
-            bucket.store(0, Ordering::Relaxed);
+        if let Some(buckets) = self.buckets() {
+            for cell in buckets.iter().chain(self.sums()) {
+                cell.store(0, Ordering::Relaxed);
+            }
         }
-        self.sum_bits.store(0, Ordering::Relaxed);
-        self.sum_ns.store(0, Ordering::Relaxed);
-        self.sum_ticks.store(0, Ordering::Relaxed);
+    }
+
+    /// One of the sums, once the buckets are allocated: only after a bucket was found.
+    #[inline(always)]
+    fn sum_cell(&self, sum: Sum) -> &AtomicU64 {
+        let buckets = self.buckets.load(Ordering::Relaxed);
+        debug_assert!(!buckets.is_null());
+        // SAFETY: the buckets are allocated (a bucket was found, on this thread), `SUMS`
+        // cells after the sums; `sum` is 1 to `SUMS` back.
+        #[allow(unsafe_code)]
+        unsafe {
+            &*buckets.sub(sum as usize)
+        }
+    }
+
+    /// The sums, if allocated.
+    fn sums(&self) -> &[AtomicU64] {
+        let buckets = self.buckets.load(Ordering::Acquire);
+        if buckets.is_null() {
+            return &[];
+        }
+        // SAFETY: the `SUMS` cells before the buckets, allocated with them and living as
+        // long.
+        #[allow(unsafe_code)]
+        unsafe {
+            core::slice::from_raw_parts(buckets.sub(SUMS), SUMS)
+        }
     }
 
     /// The position of one of this histogram's buckets.
@@ -614,6 +665,13 @@ impl Histogram {
             // A tail call, so that the common path saves no registers for it.
             return self.first_bucket(value);
         }
+        self.search(buckets, value)
+    }
+
+    /// The bucket of `value` among `buckets`, this histogram's, allocated. Out of line, as
+    /// [`Histogram::bucket`] is.
+    #[inline(never)]
+    fn search(&self, buckets: *const AtomicU64, value: f64) -> &AtomicU64 {
         let table = self.table();
         let bounds = table.bounds.as_ptr();
         let mut i = 0;
@@ -721,10 +779,15 @@ impl Histogram {
     #[must_use]
     #[allow(clippy::cast_precision_loss)] // a sum above 2^53 ns (104 days) loses sub-ns digits
     pub fn sum(&self) -> f64 {
+        let sums = self.sums();
+        let read = |sum: Sum| {
+            sums.get(SUMS - sum as usize)
+                .map_or(0, |s| s.load(Ordering::Relaxed))
+        };
         // Ticks are only counted once their scale is known.
-        let ticks = ticks_to_nanos(self.sum_ticks.load(Ordering::Relaxed)).unwrap_or(0);
-        let nanos = self.sum_ns.load(Ordering::Relaxed).saturating_add(ticks);
-        f64::from_bits(self.sum_bits.load(Ordering::Relaxed)) + nanos as f64 * 1e-9
+        let ticks = ticks_to_nanos(read(Sum::Ticks)).unwrap_or(0);
+        let nanos = read(Sum::Nanos).saturating_add(ticks);
+        f64::from_bits(read(Sum::Bits)) + nanos as f64 * 1e-9
     }
 }
 
@@ -732,11 +795,16 @@ impl Drop for Histogram {
     fn drop(&mut self) {
         let buckets = *self.buckets.get_mut();
         if !buckets.is_null() {
-            let len = self.table().bounds.len();
-            // SAFETY: a non-null pointer came from `Box::into_raw` of `len` buckets in
-            // `allocate`, and `&mut self` means no borrow of them is left.
+            let cells = SUMS + self.table().bounds.len();
+            // SAFETY: a non-null pointer is `SUMS` cells into the allocation of `cells`
+            // made in `allocate`, and `&mut self` means no borrow of them is left.
             #[allow(unsafe_code)]
-            drop(unsafe { Box::from_raw(core::ptr::slice_from_raw_parts_mut(buckets, len)) });
+            drop(unsafe {
+                Box::from_raw(core::ptr::slice_from_raw_parts_mut(
+                    buckets.sub(SUMS),
+                    cells,
+                ))
+            });
         }
     }
 }
@@ -801,7 +869,9 @@ impl Histogram {
         #[allow(unsafe_code)]
         let bucket = unsafe { &*buckets.add(i) };
         bucket.fetch_add(1, Ordering::Relaxed);
-        self.sum_ticks.fetch_add(elapsed, Ordering::Relaxed);
+        // SAFETY: the sum of ticks is the cell before the first bucket.
+        #[allow(unsafe_code)]
+        unsafe { &*buckets.sub(Sum::Ticks as usize) }.fetch_add(elapsed, Ordering::Relaxed);
         if super::recording::RECORDING || cfg!(feature = "opentelemetry") {
             self.counted_ticks(i, elapsed);
         }
