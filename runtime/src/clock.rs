@@ -67,8 +67,9 @@ pub(crate) fn end_of(_start: Tick) -> u64 {
 
 impl Tick {
     /// Whether this start is a reading of the counter (of the OS clock where none is used),
-    /// which every start is once the counter's scale is known: a start on the OS clock
-    /// only ever happens where it will never be.
+    /// which every start is once the counter's scale is known: a start is marked as on the
+    /// OS clock only where no scale is ever kept (a counter that is not invariant, or that
+    /// measured wrong).
     #[inline(always)]
     pub(crate) fn on_counter(self) -> bool {
         self.0 & OS_MARK == 0
