@@ -572,9 +572,7 @@ impl Histogram {
             return self.observe_first(value);
         }
         // The sum first: the value is then not needed after the bucket search.
-        // SAFETY: the buckets are allocated, `SUMS` cells after the sums.
-        #[allow(unsafe_code)]
-        super::add_f64(unsafe { &*buckets.sub(Sum::Bits as usize) }, value);
+        super::add_f64(self.sum_of(buckets, Sum::Bits), value);
         let bucket = self.search(buckets, value);
         bucket.fetch_add(1, Ordering::Relaxed);
         if super::recording::RECORDING {
@@ -625,10 +623,17 @@ impl Histogram {
     /// One of the sums, once the buckets are allocated: only after a bucket was found.
     #[inline(always)]
     fn sum_cell(&self, sum: Sum) -> &AtomicU64 {
-        let buckets = self.buckets.load(Ordering::Relaxed);
+        // A bucket was found on this thread, so the pointer it loaded is set.
+        self.sum_of(self.buckets.load(Ordering::Relaxed), sum)
+    }
+
+    /// One of the sums before `buckets`, this histogram's, allocated.
+    #[inline(always)]
+    #[allow(clippy::unused_self)] // `self` bounds how long the cell is borrowed
+    fn sum_of(&self, buckets: *const AtomicU64, sum: Sum) -> &AtomicU64 {
         debug_assert!(!buckets.is_null());
-        // SAFETY: the buckets are allocated (a bucket was found, on this thread), `SUMS`
-        // cells after the sums; `sum` is 1 to `SUMS` back.
+        // SAFETY: the buckets are allocated `SUMS` cells after the sums, and live as long
+        // as the histogram; `sum` is 1 to `SUMS` back.
         #[allow(unsafe_code)]
         unsafe {
             &*buckets.sub(sum as usize)
@@ -869,9 +874,8 @@ impl Histogram {
         #[allow(unsafe_code)]
         let bucket = unsafe { &*buckets.add(i) };
         bucket.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the sum of ticks is the cell before the first bucket.
-        #[allow(unsafe_code)]
-        unsafe { &*buckets.sub(Sum::Ticks as usize) }.fetch_add(elapsed, Ordering::Relaxed);
+        self.sum_of(buckets, Sum::Ticks)
+            .fetch_add(elapsed, Ordering::Relaxed);
         if super::recording::RECORDING || cfg!(feature = "opentelemetry") {
             self.counted_ticks(i, elapsed);
         }
